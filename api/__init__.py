@@ -1,0 +1,1 @@
+"""optiplan api layer."""

@@ -1,0 +1,1 @@
+"""optiplan benchmarks layer."""

@@ -1,0 +1,1 @@
+"""optiplan scenarios layer."""

@@ -1,0 +1,1 @@
+"""optiplan solver layer."""

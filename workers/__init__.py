@@ -1,0 +1,1 @@
+"""optiplan workers layer."""
