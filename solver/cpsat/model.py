@@ -1,0 +1,289 @@
+"""The CP-SAT scheduler: builds the model once, solves it (weighted or lexicographic)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models import Objectives, PlanStatus
+from solver.compile import Problem
+from solver.cpsat.constraints import Constraints
+from solver.cpsat.objective import ObjectiveBuilder, Term
+from solver.cpsat.variables import Variables
+from solver.options import SolveOptions
+from solver.progress import ProgressCallback, ProgressEvent, StopCallback, relative_gap
+from solver.schedule import Assignment, Schedule, TaskChoice
+
+
+@dataclass
+class CpSatOutcome:
+    """What a CP-SAT run produced."""
+
+    status: PlanStatus
+    schedule: Schedule | None
+    objective: float | None  # combined objective of the last stage, natural units
+    bound: float | None
+    gap: float | None
+    statistics: dict[str, float | int | str] = field(default_factory=dict)
+
+
+class _Observer(cp_model.CpSolverSolutionCallback):
+    """Streams incumbents and bounds as progress events."""
+
+    def __init__(
+        self, phase: str, scale: float, started: float, on_progress: ProgressCallback | None
+    ) -> None:
+        super().__init__()
+        self.phase = phase
+        self.scale = scale
+        self.started = started
+        self.on_progress = on_progress
+        self.solutions = 0
+        self.incumbent: float | None = None
+        self.bound: float | None = None
+        self.lock = threading.Lock()
+
+    def on_solution_callback(self) -> None:
+        with self.lock:
+            self.solutions += 1
+            self.incumbent = self.objective_value * self.scale
+            self.bound = self.best_objective_bound * self.scale
+        self.emit()
+
+    def on_bound(self, bound: float) -> None:
+        with self.lock:
+            self.bound = bound * self.scale
+        self.emit()
+
+    def emit(self) -> None:
+        if self.on_progress is None:
+            return
+        with self.lock:
+            incumbent, bound, solutions = self.incumbent, self.bound, self.solutions
+        low, high = (bound, incumbent) if self.scale >= 0 else (incumbent, bound)
+        self.on_progress(
+            ProgressEvent(
+                elapsed_s=round(time.monotonic() - self.started, 3),
+                phase=self.phase,
+                incumbent=incumbent,
+                bound=bound,
+                gap=relative_gap(high, low),
+                solutions=solutions,
+            )
+        )
+
+
+class CpSatScheduler:
+    """CP-SAT model of a :class:`Problem` with the rules of docs/rules.md."""
+
+    def __init__(self, problem: Problem, objectives: Objectives, options: SolveOptions) -> None:
+        self.problem = problem
+        self.objectives = objectives
+        self.options = options
+        self.model = cp_model.CpModel()
+        self.vars = Variables(self.model, problem)
+        self.constraints = Constraints(self.model, problem, self.vars)
+        self.constraints.add_all()
+        self.builder = ObjectiveBuilder(self.model, problem, self.vars, self.constraints)
+        self.terms = [(self.builder.term(term.name), term.weight) for term in objectives.terms]
+
+    # -- solving -----------------------------------------------------------------------------
+    def solve(
+        self,
+        hint: Schedule | None = None,
+        on_progress: ProgressCallback | None = None,
+        should_stop: StopCallback | None = None,
+    ) -> CpSatOutcome:
+        """Solve within the time limit; lexicographic mode runs one stage per term."""
+        started = time.monotonic()
+        deadline = started + self.options.time_limit_s
+        if self.objectives.mode == "lexicographic" and len(self.terms) > 1:
+            stages = [[(term, 1.0)] for term, _ in self.terms]
+        else:
+            stages = [self.terms]
+        outcome = CpSatOutcome(PlanStatus.TIME_LIMIT, None, None, None, None)
+        all_optimal = True
+        for number, stage in enumerate(stages):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05 and outcome.schedule is not None:
+                all_optimal = False
+                break
+            share = max(remaining / (len(stages) - number), 0.05)
+            phase = "cpsat" if len(stages) == 1 else f"cpsat:{stage[0][0].name.value}"
+            scale = self._set_objective(stage)
+            if hint is not None:
+                self._hint(hint)
+            result = self._run(share, phase, scale, started, on_progress, should_stop)
+            if result.schedule is None:
+                if outcome.schedule is None:
+                    return result
+                all_optimal = False
+                break
+            outcome = result
+            hint = result.schedule
+            if result.status != PlanStatus.OPTIMAL:
+                all_optimal = False
+            if result.status == PlanStatus.CANCELLED:
+                break
+            if number + 1 < len(stages):
+                self._fix_stage(stage, result)
+        if (
+            outcome.schedule is not None
+            and outcome.status == PlanStatus.OPTIMAL
+            and not all_optimal
+        ):
+            outcome.status = PlanStatus.FEASIBLE
+        outcome.statistics["solve_time_s"] = round(time.monotonic() - started, 3)
+        return outcome
+
+    def _set_objective(self, stage: list[tuple[Term, float]]) -> float:
+        """Set the model's objective; return natural units per objective unit."""
+        self.model.clear_objective()  # type: ignore[no-untyped-call]
+        if len(stage) == 1:
+            term, _ = stage[0]
+            self.model.minimize(term.expression)
+            return term.scale
+        # Weighted sum in natural units: CP-SAT accepts floating-point coefficients.
+        self.model.minimize(sum(weight * term.scale * term.expression for term, weight in stage))
+        return 1.0
+
+    def _fix_stage(self, stage: list[tuple[Term, float]], result: CpSatOutcome) -> None:
+        """Keep the stage's optimum (or best value) while optimising the next term."""
+        term, _ = stage[0]
+        schedule_value = self._evaluate(term)
+        self.model.add(term.expression <= schedule_value)
+
+    def _evaluate(self, term: Term) -> int:
+        value = self._last_solver.value(term.expression) if self._last_solver else 0
+        return int(value)
+
+    def _hint(self, schedule: Schedule) -> None:
+        model, variables = self.model, self.vars
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for project, literal in enumerate(variables.selected):
+            if literal is not variables.true:
+                model.add_hint(literal, schedule.selected[project])
+        for task, (choice, task_vars) in enumerate(
+            zip(schedule.tasks, variables.tasks, strict=True)
+        ):
+            if choice is None:
+                continue
+            if self.problem.tasks[task].fixed_start is None:
+                model.add_hint(task_vars.start, choice.start)
+            if self.problem.tasks[task].fixed_end is None:
+                model.add_hint(task_vars.end, choice.end)
+            if len(task_vars.modes) > 1:
+                for m, literal in enumerate(task_vars.modes):
+                    model.add_hint(literal, m == choice.mode)
+            chosen = {(a.person, a.requirement) for a in choice.people}
+            for m, assignments in enumerate(task_vars.assignments):
+                for assignment in assignments:
+                    model.add_hint(
+                        assignment.literal,
+                        m == choice.mode and (assignment.person, assignment.requirement) in chosen,
+                    )
+
+    def _run(
+        self,
+        time_limit_s: float,
+        phase: str,
+        scale: float,
+        started: float,
+        on_progress: ProgressCallback | None,
+        should_stop: StopCallback | None,
+    ) -> CpSatOutcome:
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = time_limit_s
+        params.num_workers = self.options.workers
+        params.random_seed = self.options.seed
+        params.relative_gap_limit = self.options.relative_gap
+        params.log_search_progress = self.options.log_search
+        if self.options.deterministic:
+            params.interleave_search = True
+        observer = _Observer(phase, scale, started, on_progress)
+        solver.best_bound_callback = observer.on_bound
+        cancelled = threading.Event()
+        finished = threading.Event()
+
+        def watch() -> None:
+            while not finished.wait(0.1):
+                if should_stop is not None and should_stop():
+                    cancelled.set()
+                    solver.stop_search()
+                    return
+                observer.emit()  # heartbeat: elapsed time moves on between solutions
+
+        watcher = threading.Thread(target=watch, name="optiplan-cpsat-watch", daemon=True)
+        if should_stop is not None or on_progress is not None:
+            watcher.start()
+        try:
+            code = solver.solve(self.model, observer)
+        finally:
+            finished.set()
+        self._last_solver = solver
+        statistics: dict[str, float | int | str] = {
+            "conflicts": solver.num_conflicts,
+            "branches": solver.num_branches,
+            "wall_time_s": round(solver.wall_time, 3),
+            "cpsat_status": solver.status_name(code),
+        }
+        has_solution = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        if code == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"internal error: invalid CP-SAT model: {self.model.validate()}")
+        if cancelled.is_set():
+            status = PlanStatus.CANCELLED
+        elif code == cp_model.OPTIMAL:
+            status = PlanStatus.OPTIMAL
+        elif code == cp_model.FEASIBLE:
+            status = PlanStatus.FEASIBLE
+        elif code == cp_model.INFEASIBLE:
+            status = PlanStatus.INFEASIBLE
+        else:
+            status = PlanStatus.TIME_LIMIT
+        if not has_solution:
+            return CpSatOutcome(status, None, None, None, None, statistics)
+        value = solver.objective_value * scale
+        bound = solver.best_objective_bound * scale
+        low, high = (bound, value) if scale >= 0 else (value, bound)
+        gap = (
+            0.0
+            if code == cp_model.OPTIMAL and self.options.relative_gap == 0
+            else (relative_gap(high, low))
+        )
+        return CpSatOutcome(status, self._extract(solver), value, bound, gap, statistics)
+
+    _last_solver: cp_model.CpSolver | None = None
+
+    def _extract(self, solver: cp_model.CpSolver) -> Schedule:
+        problem, variables = self.problem, self.vars
+        selected = tuple(bool(solver.boolean_value(lit)) for lit in variables.selected)
+        choices: list[TaskChoice | None] = []
+        for task, task_vars in zip(problem.tasks, variables.tasks, strict=True):
+            if not selected[task.project]:
+                choices.append(None)
+                continue
+            mode = next(
+                m for m, literal in enumerate(task_vars.modes) if solver.boolean_value(literal)
+            )
+            people = [
+                Assignment(person, allocation, requirement)
+                for person, allocation, requirement in task.modes[mode].named
+            ]
+            people += [
+                Assignment(a.person, a.allocation, a.requirement)
+                for a in task_vars.assignments[mode]
+                if solver.boolean_value(a.literal)
+            ]
+            choices.append(
+                TaskChoice(
+                    start=solver.value(task_vars.start),
+                    end=solver.value(task_vars.end),
+                    mode=mode,
+                    people=tuple(people),
+                )
+            )
+        return Schedule(selected=selected, tasks=tuple(choices))

@@ -1,0 +1,243 @@
+"""The one entry point: ``solve(portfolio, options) -> Plan``.
+
+Infeasible input, time limits and cancellation are statuses of the plan, not
+exceptions. Every plan that leaves this function has passed the independent checker;
+a plan that fails it is an internal error and raises :class:`PlanCheckError`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from models.checker import check_plan
+
+from models import Objectives, Plan, PlanStatus, Portfolio, validate_portfolio
+from solver.analysis import compute_floats
+from solver.compile import Problem, compile_portfolio
+from solver.cpsat.model import CpSatScheduler
+from solver.heuristics import best_heuristic
+from solver.options import SolveOptions
+from solver.progress import ProgressCallback, ProgressEvent, StopCallback
+from solver.result import build_plan, objective_values
+from solver.schedule import Schedule
+
+
+class PlanCheckError(RuntimeError):
+    """The solver produced a plan the independent checker rejects: a bug, never input."""
+
+
+def combined_value(objectives: Objectives, values: dict[str, float]) -> float:
+    """The combined objective (weighted sum, or the first term if lexicographic)."""
+
+    def signed(name: str) -> float:
+        value = values[name]
+        return -value if name == "selected_value" else value
+
+    if objectives.mode == "lexicographic":
+        return signed(objectives.terms[0].name.value)
+    return sum(term.weight * signed(term.name.value) for term in objectives.terms)
+
+
+def solve(
+    portfolio: Portfolio,
+    options: SolveOptions | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> Plan:
+    """Plan a portfolio optimally, or say how far from optimal the plan is.
+
+    Parameters
+    ----------
+    portfolio
+        The portfolio; it is validated first (``invalid_input`` status if it fails).
+    options
+        Time limit, workers, seed, gap, objective override.
+    on_progress
+        Receives :class:`ProgressEvent` snapshots while solving.
+    should_stop
+        Polled about ten times a second; returning True stops the search and returns
+        the best plan so far with status ``cancelled``.
+    """
+    options = options or SolveOptions()
+    started = time.monotonic()
+    validation = validate_portfolio(portfolio)
+    if validation.portfolio is None:
+        return Plan(
+            portfolio=portfolio.id,
+            status=PlanStatus.INVALID_INPUT,
+            explanation=[str(issue) for issue in validation.issues],
+        )
+    problem = compile_portfolio(portfolio)
+    objectives = options.objectives or portfolio.objectives
+
+    def score(schedule: Schedule) -> float:
+        return combined_value(objectives, objective_values(problem, schedule))
+
+    heuristic = best_heuristic(problem, score)
+    heuristic_plan: Plan | None = None
+    if heuristic is not None:
+        heuristic_plan = _checked_or_none(problem, portfolio, heuristic[0], objectives)
+    if on_progress is not None:
+        on_progress(
+            ProgressEvent(
+                elapsed_s=round(time.monotonic() - started, 3),
+                phase="heuristic",
+                incumbent=None if heuristic_plan is None else heuristic_plan.objective["combined"],
+                bound=None,
+                gap=None,
+                solutions=0 if heuristic_plan is None else 1,
+            )
+        )
+    messages = []
+    if heuristic is not None:
+        messages.append(f"best priority rule: {heuristic[1]}")
+    if options.heuristic_only:
+        if heuristic_plan is None:
+            status = PlanStatus.TIME_LIMIT
+            return Plan(
+                portfolio=portfolio.id,
+                status=status,
+                messages=messages,
+                explanation=["no priority rule found a plan that keeps every rule"],
+            )
+        return _finish(
+            problem,
+            portfolio,
+            heuristic[0] if heuristic else None,
+            heuristic_plan,
+            PlanStatus.FEASIBLE,
+            None,
+            None,
+            started,
+            {},
+            messages,
+        )
+
+    remaining = max(options.time_limit_s - (time.monotonic() - started), 0.1)
+    scheduler = CpSatScheduler(
+        problem, objectives, options.model_copy(update={"time_limit_s": remaining})
+    )
+    hint = heuristic[0] if heuristic is not None and options.warm_start else None
+    outcome = scheduler.solve(hint, on_progress, should_stop)
+    if outcome.schedule is None:
+        if heuristic_plan is not None and outcome.status in (
+            PlanStatus.TIME_LIMIT,
+            PlanStatus.CANCELLED,
+        ):
+            status = (
+                PlanStatus.CANCELLED
+                if outcome.status == PlanStatus.CANCELLED
+                else PlanStatus.FEASIBLE
+            )
+            messages.append("CP-SAT found no plan in time; returning the priority-rule plan")
+            assert heuristic is not None
+            return _finish(
+                problem,
+                portfolio,
+                heuristic[0],
+                heuristic_plan,
+                status,
+                None,
+                None,
+                started,
+                outcome.statistics,
+                messages,
+            )
+        explanation = (
+            ["no plan keeps every hard rule (deadlines, capacities, budgets, pinned dates)"]
+            if outcome.status == PlanStatus.INFEASIBLE
+            else ["no plan was found within the time limit"]
+        )
+        return Plan(
+            portfolio=portfolio.id,
+            status=outcome.status,
+            solve_time_s=round(time.monotonic() - started, 3),
+            statistics=outcome.statistics,
+            explanation=explanation,
+            messages=messages,
+        )
+    plan = build_plan(
+        problem,
+        outcome.schedule,
+        outcome.status,
+        best_bound=outcome.bound,
+        gap=outcome.gap,
+        combined=combined_value(objectives, objective_values(problem, outcome.schedule)),
+    )
+    return _finish(
+        problem,
+        portfolio,
+        outcome.schedule,
+        plan,
+        outcome.status,
+        outcome.bound,
+        outcome.gap,
+        started,
+        outcome.statistics,
+        messages,
+    )
+
+
+def _checked_or_none(
+    problem: Problem, portfolio: Portfolio, schedule: Schedule, objectives: Objectives
+) -> Plan | None:
+    """The heuristic's plan if the checker accepts it (heuristics ignore budgets)."""
+    plan = build_plan(
+        problem,
+        schedule,
+        PlanStatus.FEASIBLE,
+        combined=combined_value(objectives, objective_values(problem, schedule)),
+    )
+    return plan if check_plan(portfolio, plan).report.ok else None
+
+
+def _finish(
+    problem: Problem,
+    portfolio: Portfolio,
+    schedule: Schedule | None,
+    plan: Plan,
+    status: PlanStatus,
+    bound: float | None,
+    gap: float | None,
+    started: float,
+    statistics: dict[str, float | int | str],
+    messages: list[str],
+) -> Plan:
+    """Add floats and the checker's verdict; refuse to return a plan that fails it."""
+    tasks = plan.tasks
+    critical: list[str] = []
+    if schedule is not None:
+        floats = compute_floats(problem, schedule)
+        by_id = {problem.tasks[t].id: t for t in floats.total}
+        tasks = [
+            task.model_copy(
+                update={
+                    "total_float_days": floats.total.get(by_id[task.task]),
+                    "free_float_days": floats.free.get(by_id[task.task]),
+                    "critical": by_id[task.task] in set(floats.critical),
+                }
+            )
+            for task in plan.tasks
+        ]
+        critical = [problem.tasks[t].id for t in floats.critical]
+    plan = plan.model_copy(
+        update={
+            "status": status,
+            "best_bound": bound,
+            "gap": gap,
+            "tasks": tasks,
+            "critical_tasks": critical,
+            "solve_time_s": round(time.monotonic() - started, 3),
+            "statistics": statistics,
+            "messages": messages,
+        }
+    )
+    result = check_plan(portfolio, plan)
+    if not result.report.ok:
+        details = "; ".join(v.message for v in result.report.violations[:5])
+        raise PlanCheckError(
+            f"internal error: the solver's plan breaks {len(result.report.violations)} "
+            f"rule(s): {details}"
+        )
+    return plan.model_copy(update={"check": result.report})
