@@ -8,14 +8,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from models.checker import check_plan
 from pydantic import BaseModel
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from models import Plan, Portfolio, validate_portfolio
+from api.formats import read_instance
+from models import (
+    ObjectiveName,
+    Objectives,
+    ObjectiveTerm,
+    Plan,
+    PlanStatus,
+    Portfolio,
+    validate_portfolio,
+)
+from models.checker import check_plan
+from workers.local import ProgressEvent, SolveOptions, solve_locally
 
 app = typer.Typer(
     name="optiplan",
@@ -235,9 +245,11 @@ def _print_plan(plan: Plan) -> None:
     objective = ", ".join(f"{name} {value:,.2f}" for name, value in plan.objective.items())
     gap = "-" if plan.gap is None else f"{plan.gap * 100:.2f}%"
     checked = "passed" if plan.check is not None and plan.check.ok else "not checked"
-    console.print(f"status: [bold]{plan.status.value}[/bold]  gap: {gap}  "
-                  f"bound: {_fmt(plan.best_bound)}  time: {plan.solve_time_s:.1f}s  "
-                  f"checker: {checked}")
+    console.print(
+        f"status: [bold]{plan.status.value}[/bold]  gap: {gap}  "
+        f"bound: {_fmt(plan.best_bound)}  time: {plan.solve_time_s:.1f}s  "
+        f"checker: {checked}"
+    )
     if objective:
         console.print(f"objectives: {objective}")
     for line in plan.explanation:

@@ -94,8 +94,14 @@ class WorkCalendar:
 
     def index_of(self, day: date) -> int:
         """Index of working day ``day``; raises ``ValueError`` if it is not a working day."""
-        if day < self.origin or not self.is_working_day(day):
-            raise ValueError(f"{day.isoformat()} is not a working day of the calendar")
+        if day < self.origin:
+            raise ValueError(
+                f"{day.isoformat()} is before the calendar's first day {self.origin.isoformat()}"
+            )
+        if not self.is_working_day(day):
+            raise ValueError(
+                f"{day.isoformat()} ({day.strftime('%A')}) is not a working day of the calendar"
+            )
         self._extend_to(day)
         return bisect.bisect_left(self._days, day)
 

@@ -12,6 +12,7 @@ start date has indices too); ``start_index`` is the index of the portfolio start
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,6 +80,8 @@ class TaskData:
     fixed_end: int | None  # done or in progress
     work_start: int | None  # in progress: the remaining work starts here (status date)
     done: bool
+    actual_start: date | None = None  # as recorded (may be a non-working day)
+    actual_finish: date | None = None
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ def _modes(
         return ModeData(
             mode_id=mode_id,
             team_size=team_size,
-            duration=remaining if remaining is not None else duration,
+            duration=duration,
             pools=pool_items,
             named=tuple(named),
             groups=tuple(groups),
@@ -243,11 +246,15 @@ def _modes(
             pool_rate_cents=sum(pool_rates[k] * units for k, units in pool_items),
         )
 
-    base: list[object] = list(task.requirements)
+    # docs/rules.md: a milestone uses no resources, whatever requirements it lists.
+    base: list[object] = [] if task.milestone else list(task.requirements)
     if task.modes:
-        return tuple(
-            build(mode.id, None, mode.duration_days, base + list(mode.requirements), mode.cost)
-            for mode in task.modes
+        return _with_remaining(
+            tuple(
+                build(mode.id, None, mode.duration_days, base + list(mode.requirements), mode.cost)
+                for mode in task.modes
+            ),
+            remaining,
         )
     if task.effort_days is not None and task.team is not None:
         sizes = range(task.team.min_size, task.team.max_size + 1)
@@ -260,9 +267,16 @@ def _modes(
             if mode.duration not in seen:
                 seen.add(mode.duration)
                 kept.append(mode)
-        return tuple(kept)
+        return _with_remaining(tuple(kept), remaining)
     duration = 0 if task.milestone else (task.duration_days or 0)
-    return (build(None, None, duration, base, 0.0),)
+    return _with_remaining((build(None, None, duration, base, 0.0),), remaining)
+
+
+def _with_remaining(modes: tuple[ModeData, ...], remaining: int | None) -> tuple[ModeData, ...]:
+    """Work already under way: every mode runs for the remaining days only."""
+    if remaining is None:
+        return modes
+    return tuple(dataclasses.replace(mode, duration=remaining) for mode in modes)
 
 
 def compile_portfolio(portfolio: Portfolio) -> Problem:
@@ -343,6 +357,12 @@ def compile_portfolio(portfolio: Portfolio) -> Problem:
                     fixed_end=fixed_end,
                     work_start=work_start,
                     done=state == ProgressState.DONE,
+                    actual_start=None if progress is None else progress.actual_start,
+                    actual_finish=(
+                        progress.actual_finish
+                        if progress is not None and state == ProgressState.DONE
+                        else None
+                    ),
                 )
             )
         project_tasks.append(members)
@@ -362,7 +382,13 @@ def compile_portfolio(portfolio: Portfolio) -> Problem:
             end = calendar.index_on_or_before(absence.end) + 1
             if end > first:
                 ranges.append((first, end))
-        return sorted(ranges)
+        merged: list[tuple[int, int]] = []
+        for first, end in sorted(ranges):  # overlapping absences would clash as intervals
+            if merged and first <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((first, end))
+        return merged
 
     pool_steps = []
     for pool in portfolio.pools:
@@ -384,11 +410,15 @@ def compile_portfolio(portfolio: Portfolio) -> Problem:
             )
         )
 
-    horizon = _horizon(tasks, precedences, pool_steps, portfolio, calendar, start_index)
     baseline = {
         task_index[entry.task]: calendar.index_on_or_after(entry.start)
         for entry in portfolio.baseline
     }
+    # Budget periods and baseline starts can make the best plan start later than
+    # anything else would: the horizon must reach past them.
+    later_than = [p.end for p in periods] + list(baseline.values())
+    horizon = _horizon(tasks, precedences, pool_steps, portfolio, calendar,
+                       max([start_index, *later_than]))
     projects = portfolio.projects
     return Problem(
         portfolio=portfolio,
@@ -450,7 +480,7 @@ def _horizon(
     pool_steps: list[list[tuple[int, int]]],
     portfolio: Portfolio,
     calendar: WorkCalendar,
-    start_index: int,
+    not_before: int,
 ) -> int:
     """A safe upper bound on the end of any reasonable plan.
 
@@ -459,7 +489,7 @@ def _horizon(
     any plan is; so an optimal plan of a regular objective fits inside it.
     """
     latest_fixed = max(
-        [start_index]
+        [not_before]
         + [t.earliest for t in tasks]
         + [t.fixed_end for t in tasks if t.fixed_end is not None]
         + [start for steps in pool_steps for start, _ in steps]

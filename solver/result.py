@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -103,6 +103,8 @@ def build_plan(
     project_cost: dict[int, int] = defaultdict(int)
     project_start: dict[int, int] = {}
     project_end: dict[int, int] = {}
+    start_of: dict[int, date] = {}
+    finish_of: dict[int, date] = {}
     daily_cost = np.zeros(problem.horizon + 2, dtype=np.int64)
     one_off_cost = np.zeros(problem.horizon + 2, dtype=np.int64)
     for index, choice in enumerate(schedule.tasks):
@@ -120,7 +122,11 @@ def build_plan(
             project_start.get(data.project, choice.start), choice.start
         )
         project_end[data.project] = max(project_end.get(data.project, choice.end), choice.end)
-        start = date_of(choice.start)
+        # Recorded dates stand as recorded, even on a non-working day.
+        start = data.actual_start or date_of(choice.start)
+        finish = data.actual_finish or date_of(max(choice.end - 1, choice.start))
+        finish_of[data.project] = max(finish_of.get(data.project, finish), finish)
+        start_of[data.project] = min(start_of.get(data.project, start), start)
         tasks.append(
             TaskPlan(
                 task=data.id,
@@ -128,7 +134,7 @@ def build_plan(
                 mode=mode.mode_id,
                 team_size=mode.team_size,
                 start=start,
-                finish=date_of(max(choice.end - 1, choice.start)),
+                finish=finish,
                 duration_days=duration,
                 people=[
                     PersonAssignment(
@@ -152,8 +158,8 @@ def build_plan(
             ProjectPlan(
                 project=project_id,
                 selected=True,
-                start=date_of(project_start[project]),
-                finish=date_of(max(end - 1, project_start[project])),
+                start=start_of[project],
+                finish=finish_of[project],  # a closing milestone finishes on its own day
                 days_late=max(0, end - due) if due is not None else 0,
                 cost=round(project_cost[project] / COST_SCALE, 2),
             )

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import time
 
-from models.checker import check_plan
-
 from models import Objectives, Plan, PlanStatus, Portfolio, validate_portfolio
+from models.checker import check_plan
 from solver.analysis import compute_floats
 from solver.compile import Problem, compile_portfolio
 from solver.cpsat.model import CpSatScheduler

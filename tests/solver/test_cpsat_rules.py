@@ -85,7 +85,12 @@ def test_one_person_does_one_thing_at_a_time() -> None:
     need = [{"kind": "person", "person": "ana"}]
     plan = run(
         portfolio(
-            [{"id": "P", "tasks": [task("A", 2, requirements=need), task("B", 2, requirements=need)]}],
+            [
+                {
+                    "id": "P",
+                    "tasks": [task("A", 2, requirements=need), task("B", 2, requirements=need)],
+                }
+            ],
             people=[PERSON],
             objective="makespan",
         )
@@ -99,14 +104,19 @@ def test_part_timer_runs_two_half_allocations_in_parallel() -> None:
     half = {"id": "bo", "capacity": 0.5}
     quarter = [{"kind": "person", "person": "bo", "allocation_percent": 25}]
     plan = run(
-        portfolio(tasks=[task("A", 2, requirements=quarter), task("B", 2, requirements=quarter)],
-                  people=[half])
+        portfolio(
+            tasks=[task("A", 2, requirements=quarter), task("B", 2, requirements=quarter)],
+            people=[half],
+        )
     )
     assert starts(plan) == {"A": d("2027-01-04"), "B": d("2027-01-04")}
     full = [{"kind": "person", "person": "bo", "allocation_percent": 50}]
     plan = run(
-        portfolio(tasks=[task("A", 2, requirements=full), task("B", 2, requirements=full)],
-                  people=[half], objective="makespan")
+        portfolio(
+            tasks=[task("A", 2, requirements=full), task("B", 2, requirements=full)],
+            people=[half],
+            objective="makespan",
+        )
     )
     assert plan.objective["makespan"] == 4
 
@@ -115,8 +125,10 @@ def test_absence_pushes_the_task() -> None:
     """Nobody works during their absence: the task waits until the person is back."""
     person = {**PERSON, "absences": [{"start": "2027-01-04", "end": "2027-01-08"}]}
     plan = run(
-        portfolio(tasks=[task("A", 2, requirements=[{"kind": "person", "person": "ana"}])],
-                  people=[person])
+        portfolio(
+            tasks=[task("A", 2, requirements=[{"kind": "person", "person": "ana"}])],
+            people=[person],
+        )
     )
     assert starts(plan)["A"] == d("2027-01-11")
 
@@ -133,8 +145,11 @@ def test_skill_requirement_picks_qualified_people() -> None:
     assigned = sorted(a.person for a in plan.tasks[0].people)
     assert assigned == ["ana", "bo"]
     plan = run(
-        portfolio(tasks=[task("A", 2, requirements=need), task("B", 3, requirements=need)],
-                  people=people, objective="makespan")
+        portfolio(
+            tasks=[task("A", 2, requirements=need), task("B", 3, requirements=need)],
+            people=people,
+            objective="makespan",
+        )
     )
     assert plan.objective["makespan"] == 5
 
@@ -144,8 +159,11 @@ def test_pool_capacity_grows_from_a_date() -> None:
     pool = {"id": "env", "units": 1, "capacity_changes": [{"from_date": "2027-01-11", "units": 2}]}
     need = [{"kind": "pool", "pool": "env", "units": 2}]
     plan = run(
-        portfolio(tasks=[task("A", 5, requirements=need), task("B", 5, requirements=need)],
-                  pools=[pool], objective="makespan")
+        portfolio(
+            tasks=[task("A", 5, requirements=need), task("B", 5, requirements=need)],
+            pools=[pool],
+            objective="makespan",
+        )
     )
     assert sorted(starts(plan).values()) == [d("2027-01-11"), d("2027-01-18")]
     assert plan.objective["makespan"] == 15
@@ -160,7 +178,13 @@ def test_pinned_start_is_kept() -> None:
 def test_deadline_that_cannot_be_met_is_infeasible() -> None:
     """A 10-day chain with a project deadline after 8 days has no plan."""
     p = portfolio(
-        [{"id": "P", "deadline": "2027-01-13", "tasks": [task("A", 5), task("B", 5, dependencies=[dep("A")])]}]
+        [
+            {
+                "id": "P",
+                "deadline": "2027-01-13",
+                "tasks": [task("A", 5), task("B", 5, dependencies=[dep("A")])],
+            }
+        ]
     )
     plan = run(p)
     assert plan.status == PlanStatus.INFEASIBLE
@@ -174,8 +198,11 @@ def test_deadline_moves_work_of_another_project() -> None:
         portfolio(
             [
                 {"id": "P1", "priority": 10, "tasks": [task("A", 3, requirements=need)]},
-                {"id": "P2", "priority": 1,
-                 "tasks": [task("B", 2, requirements=need, deadline="2027-01-05")]},
+                {
+                    "id": "P2",
+                    "priority": 1,
+                    "tasks": [task("B", 2, requirements=need, deadline="2027-01-05")],
+                },
             ],
             people=[PERSON],
         )
@@ -191,11 +218,25 @@ def test_done_and_in_progress_tasks() -> None:
                 {
                     "id": "P",
                     "tasks": [
-                        task("A", 3, progress={"state": "done", "actual_start": "2026-12-28",
-                                               "actual_finish": "2026-12-30"}),
-                        task("B", 4, dependencies=[dep("A")],
-                             progress={"state": "in_progress", "actual_start": "2026-12-31",
-                                       "remaining_days": 2}),
+                        task(
+                            "A",
+                            3,
+                            progress={
+                                "state": "done",
+                                "actual_start": "2026-12-28",
+                                "actual_finish": "2026-12-30",
+                            },
+                        ),
+                        task(
+                            "B",
+                            4,
+                            dependencies=[dep("A")],
+                            progress={
+                                "state": "in_progress",
+                                "actual_start": "2026-12-31",
+                                "remaining_days": 2,
+                            },
+                        ),
                         task("C", 1, dependencies=[dep("B")]),
                     ],
                 }
@@ -210,12 +251,20 @@ def test_done_and_in_progress_tasks() -> None:
 def test_modes_trade_time_for_money() -> None:
     """Minimising makespan takes the fast contractor; minimising cost the in-house mode."""
     modes = [
-        {"id": "in-house", "duration_days": 10, "requirements": [{"kind": "person", "person": "ana"}]},
+        {
+            "id": "in-house",
+            "duration_days": 10,
+            "requirements": [{"kind": "person", "person": "ana"}],
+        },
         {"id": "contractor", "duration_days": 4, "cost": 9000},
     ]
-    fast = run(portfolio(tasks=[task("A", None, modes=modes)], people=[PERSON], objective="makespan"))
+    fast = run(
+        portfolio(tasks=[task("A", None, modes=modes)], people=[PERSON], objective="makespan")
+    )
     assert fast.tasks[0].mode == "contractor" and fast.objective["makespan"] == 4
-    cheap = run(portfolio(tasks=[task("A", None, modes=modes)], people=[PERSON], objective="total_cost"))
+    cheap = run(
+        portfolio(tasks=[task("A", None, modes=modes)], people=[PERSON], objective="total_cost")
+    )
     assert cheap.tasks[0].mode == "in-house"
     assert cheap.objective["total_cost"] == 5000
 
@@ -223,8 +272,12 @@ def test_modes_trade_time_for_money() -> None:
 def test_effort_driven_task_picks_team_size() -> None:
     """10 person-days with a team of 1-3 python people: makespan picks 3 (4 days)."""
     people = [{"id": f"dev{k}", "skills": {"python": 2}, "cost_per_day": 100} for k in range(3)]
-    t = task("A", None, effort_days=10,
-             team={"min_size": 1, "max_size": 3, "skill": "python", "min_level": 2})
+    t = task(
+        "A",
+        None,
+        effort_days=10,
+        team={"min_size": 1, "max_size": 3, "skill": "python", "min_level": 2},
+    )
     plan = run(portfolio(tasks=[t], people=people, objective="makespan"))
     assert plan.tasks[0].team_size == 3
     assert plan.tasks[0].duration_days == 4
@@ -239,8 +292,18 @@ def test_total_budget_drops_an_optional_project() -> None:
     plan = run(
         portfolio(
             [
-                {"id": "crm", "mandatory": False, "value": 50000, "tasks": [task("A", 10, requirements=need)]},
-                {"id": "bi", "mandatory": False, "value": 80000, "tasks": [task("B", 10, requirements=need)]},
+                {
+                    "id": "crm",
+                    "mandatory": False,
+                    "value": 50000,
+                    "tasks": [task("A", 10, requirements=need)],
+                },
+                {
+                    "id": "bi",
+                    "mandatory": False,
+                    "value": 80000,
+                    "tasks": [task("B", 10, requirements=need)],
+                },
             ],
             pools=[contractor],
             budgets={"total": 15000},
@@ -260,11 +323,26 @@ def test_period_budget_moves_work_to_next_quarter() -> None:
         portfolio(
             tasks=[task("A", 5, requirements=need)],
             pools=[contractor],
-            budgets={"periods": [{"period": "2027-Q1", "limit": 2000}]},
+            budgets={"periods": [{"period": "2027-Q1", "limit": 500}]},
         )
     )
     assert starts(plan)["A"] == d("2027-04-01")
     assert plan.spend[0].spend == 0
+
+
+def test_period_budget_allows_the_days_it_can_pay_for() -> None:
+    """A Q1 cap of 2 days' cost lets the task start on the last two working days of Q1."""
+    contractor = {"id": "ext", "units": 1, "cost_per_unit_day": 1000}
+    need = [{"kind": "pool", "pool": "ext", "units": 1}]
+    plan = run(
+        portfolio(
+            tasks=[task("A", 5, requirements=need)],
+            pools=[contractor],
+            budgets={"periods": [{"period": "2027-Q1", "limit": 2000}]},
+        )
+    )
+    assert starts(plan)["A"] == d("2027-03-30")
+    assert plan.spend[0].spend == 2000
 
 
 def test_period_budget_counts_days_inside_the_period() -> None:
@@ -275,8 +353,12 @@ def test_period_budget_counts_days_inside_the_period() -> None:
         portfolio(
             tasks=[task("A", 5, requirements=need, earliest_start="2027-03-29")],
             pools=[contractor],
-            budgets={"periods": [{"period": "2027-Q1", "limit": 3000},
-                                 {"period": "2027-Q2", "limit": 2000}]},
+            budgets={
+                "periods": [
+                    {"period": "2027-Q1", "limit": 3000},
+                    {"period": "2027-Q2", "limit": 2000},
+                ]
+            },
         )
     )
     assert starts(plan)["A"] == d("2027-03-29")
@@ -286,7 +368,11 @@ def test_period_budget_counts_days_inside_the_period() -> None:
 def test_consumable_total_forces_the_other_mode() -> None:
     """Only one licence: the second task must use the mode that needs none."""
     modes = [
-        {"id": "licensed", "duration_days": 1, "requirements": [{"kind": "consumable", "consumable": "lic", "amount": 1}]},
+        {
+            "id": "licensed",
+            "duration_days": 1,
+            "requirements": [{"kind": "consumable", "consumable": "lic", "amount": 1}],
+        },
         {"id": "manual", "duration_days": 3},
     ]
     plan = run(
@@ -305,8 +391,20 @@ def test_exclusive_group_selects_at_most_one() -> None:
     plan = run(
         portfolio(
             [
-                {"id": "saas", "mandatory": False, "value": 10, "exclusive_group": "crm", "tasks": [task("A", 1)]},
-                {"id": "build", "mandatory": False, "value": 20, "exclusive_group": "crm", "tasks": [task("B", 1)]},
+                {
+                    "id": "saas",
+                    "mandatory": False,
+                    "value": 10,
+                    "exclusive_group": "crm",
+                    "tasks": [task("A", 1)],
+                },
+                {
+                    "id": "build",
+                    "mandatory": False,
+                    "value": 20,
+                    "exclusive_group": "crm",
+                    "tasks": [task("B", 1)],
+                },
             ],
             objective="selected_value",
         )
@@ -333,8 +431,18 @@ def test_weighted_tardiness_serves_the_higher_priority_first() -> None:
     plan = run(
         portfolio(
             [
-                {"id": "low", "priority": 1, "due_date": "2027-01-05", "tasks": [task("A", 2, requirements=need)]},
-                {"id": "high", "priority": 5, "due_date": "2027-01-05", "tasks": [task("B", 2, requirements=need)]},
+                {
+                    "id": "low",
+                    "priority": 1,
+                    "due_date": "2027-01-05",
+                    "tasks": [task("A", 2, requirements=need)],
+                },
+                {
+                    "id": "high",
+                    "priority": 5,
+                    "due_date": "2027-01-05",
+                    "tasks": [task("B", 2, requirements=need)],
+                },
             ],
             people=[PERSON],
             objective="weighted_tardiness",
@@ -369,8 +477,11 @@ def test_lexicographic_makespan_then_cost() -> None:
 def test_stability_keeps_baseline_starts() -> None:
     """Minimising stability keeps a task at its baseline start although it could go earlier."""
     plan = run(
-        portfolio(tasks=[task("A", 2)], baseline=[{"task": "A", "start": "2027-01-06"}],
-                  objective="stability")
+        portfolio(
+            tasks=[task("A", 2)],
+            baseline=[{"task": "A", "start": "2027-01-06"}],
+            objective="stability",
+        )
     )
     assert starts(plan)["A"] == d("2027-01-06")
     assert plan.objective["stability"] == 0
@@ -382,8 +493,13 @@ def test_peak_load_levels_two_tasks() -> None:
     need = [{"kind": "pool", "pool": "ops", "units": 1}]
     plan = run(
         portfolio(
-            [{"id": "P", "deadline": "2027-01-07", "tasks": [task("A", 2, requirements=need),
-                                                            task("B", 2, requirements=need)]}],
+            [
+                {
+                    "id": "P",
+                    "deadline": "2027-01-07",
+                    "tasks": [task("A", 2, requirements=need), task("B", 2, requirements=need)],
+                }
+            ],
             pools=[pool],
             objective="peak_load",
         )
