@@ -57,6 +57,11 @@ class Constraints:
         for task, task_vars in zip(self.problem.tasks, self.vars.tasks, strict=True):
             if task.latest_end is not None:
                 self.model.add(task_vars.end <= task.latest_end).only_enforce_if(task_vars.present)
+                # A milestone finishes on its start day: it must start on or before the
+                # deadline day itself (redundant for tasks with a duration).
+                self.model.add(task_vars.start <= task.latest_end - 1).only_enforce_if(
+                    task_vars.present
+                )
 
     # -- projects ----------------------------------------------------------------------------
     def selection(self) -> None:
@@ -139,11 +144,9 @@ class Constraints:
             for m, (mode, interval) in enumerate(
                 zip(task.modes, task_vars.mode_intervals, strict=True)
             ):
-                if interval is None:
-                    continue
                 literal = task_vars.modes[m]
                 for person, allocation, _ in mode.named:
-                    if mode.duration > 0:
+                    if interval is not None and mode.duration > 0:
                         usage[person].append((interval, allocation))
                 assignments = task_vars.assignments[m]
                 for group in mode.groups:

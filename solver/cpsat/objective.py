@@ -107,7 +107,8 @@ class ObjectiveBuilder:
             int(self.problem.project_value_cents[p]) * literal
             for p, literal in enumerate(self.vars.selected)
         ]
-        return Term(ObjectiveName.SELECTED_VALUE, -sum(value), -0.01)
+        # Minimised as -value; the plan reports +value (see combined_value in solve.py).
+        return Term(ObjectiveName.SELECTED_VALUE, -sum(value), 0.01)
 
     def peak_load(self) -> Term:
         """Highest load on any day: pool units plus person allocations (in hundredths)."""

@@ -82,12 +82,12 @@ class Variables:
         intervals: list[cp_model.IntervalVar | None] = []
         assignments: list[list[AssignmentVar]] = []
         for m, mode in enumerate(task.modes):
-            if task.done:
-                intervals.append(None)
-                assignments.append([])
-                continue
+            # Done work is history: it still names who did it (for cost and the
+            # checker's requirement count) but holds no capacity.
             intervals.append(
-                model.new_optional_fixed_size_interval_var(
+                None
+                if task.done
+                else model.new_optional_fixed_size_interval_var(
                     work_start, mode.duration, modes[m], f"I[{name},{m}]"
                 )
             )
@@ -95,8 +95,12 @@ class Variables:
             for group in mode.groups:
                 for person in group.eligible:
                     literal = model.new_bool_var(f"a[{name},{m},{person}]")
-                    interval = model.new_optional_fixed_size_interval_var(
-                        work_start, mode.duration, literal, f"A[{name},{m},{person}]"
+                    interval = (
+                        None
+                        if task.done
+                        else model.new_optional_fixed_size_interval_var(
+                            work_start, mode.duration, literal, f"A[{name},{m},{person}]"
+                        )
                     )
                     mode_assignments.append(
                         AssignmentVar(

@@ -505,3 +505,49 @@ def test_peak_load_levels_two_tasks() -> None:
         )
     )
     assert plan.objective["peak_load"] == 1
+
+
+def test_milestone_meets_its_deadline_day() -> None:
+    """A go-live milestone after a 3-day task, due on day 3, falls on day 3, not day 4."""
+    plan = run(
+        portfolio(
+            [
+                {
+                    "id": "P",
+                    "deadline": "2027-01-07",
+                    "tasks": [
+                        task("A", 3),
+                        task("go", None, milestone=True, dependencies=[dep("A", lag=-1)]),
+                    ],
+                }
+            ],
+            objective="peak_load",
+        )
+    )
+    assert plan.status == PlanStatus.OPTIMAL
+    assert starts(plan)["go"] <= d("2027-01-07")
+
+
+def test_done_task_names_who_did_it() -> None:
+    """A done task with a skill requirement lists a qualified person, at no capacity cost."""
+    need = [{"kind": "skill", "skill": "python", "min_level": 3}]
+    plan = run(
+        portfolio(
+            tasks=[
+                task(
+                    "A",
+                    2,
+                    requirements=need,
+                    progress={
+                        "state": "done",
+                        "actual_start": "2026-12-28",
+                        "actual_finish": "2026-12-29",
+                    },
+                ),
+                task("B", 2, requirements=need),
+            ],
+            people=[PERSON],
+        )
+    )
+    assert [a.person for a in plan.tasks[0].people] == ["ana"]
+    assert starts(plan)["B"] == d("2027-01-04")
