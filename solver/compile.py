@@ -417,8 +417,9 @@ def compile_portfolio(portfolio: Portfolio) -> Problem:
     # Budget periods and baseline starts can make the best plan start later than
     # anything else would: the horizon must reach past them.
     later_than = [p.end for p in periods] + list(baseline.values())
-    horizon = _horizon(tasks, precedences, pool_steps, portfolio, calendar,
-                       max([start_index, *later_than]))
+    horizon = _horizon(
+        tasks, precedences, pool_steps, portfolio, calendar, max([start_index, *later_than])
+    )
     projects = portfolio.projects
     return Problem(
         portfolio=portfolio,
