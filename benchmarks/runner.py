@@ -48,11 +48,17 @@ from solver.compile import compile_portfolio
 from solver.heuristics import best_heuristic
 from solver.result import build_plan, objective_values
 
-DATA = Path(
-    os.environ.get(
-        "OPTIPLAN_BENCHMARK_DATA", Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-    )
-)
+
+def _data_dir() -> Path:
+    """``$OPTIPLAN_BENCHMARK_DATA``, else ``../shared/benchmarks`` next to the checkout,
+    else the workplace's shared folder (a CI clone may live elsewhere)."""
+    if "OPTIPLAN_BENCHMARK_DATA" in os.environ:
+        return Path(os.environ["OPTIPLAN_BENCHMARK_DATA"])
+    beside = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+    return beside if beside.exists() else Path("/work/shared/benchmarks")
+
+
+DATA = _data_dir()
 
 
 @dataclass(frozen=True)
