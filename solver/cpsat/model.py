@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from models import Objectives, PlanStatus
+from models import ObjectiveName, Objectives, PlanStatus
 from solver.compile import Problem
 from solver.cpsat.constraints import Constraints
 from solver.cpsat.objective import ObjectiveBuilder, Term
@@ -16,6 +16,34 @@ from solver.cpsat.variables import Variables
 from solver.options import SolveOptions
 from solver.progress import ProgressCallback, ProgressEvent, StopCallback, relative_gap
 from solver.schedule import Assignment, Schedule, TaskChoice
+
+#: Objectives that only move dates: their optimality is proven by propagation and
+#: search, not by the LP relaxation (see :func:`search_without_lp`).
+TIME_OBJECTIVES = frozenset(
+    {ObjectiveName.MAKESPAN, ObjectiveName.WEIGHTED_COMPLETION, ObjectiveName.WEIGHTED_TARDINESS}
+)
+
+
+def search_without_lp(params: cp_model.SatParameters, workers: int) -> None:
+    """Run the complete search without the LP relaxation, for date objectives.
+
+    On scheduling objectives the LP relaxation of the cumulative constraints is weak (its
+    bound stalls far below the optimum) and costs most of the time of every node, while
+    optimality is proven by the clause-learning search exhausting ``objective < best``.
+    The ``no_lp`` search visits many more nodes per second: on the 14 hardest PSPLIB j30
+    instances of our sample (one worker, same deterministic time) it proved 11 against 6
+    for the default LP search, in 44% of the time on those both proved. With two workers
+    the complete-search thread runs ``no_lp`` and the other keeps CP-SAT's first-solution
+    and neighbourhood (LNS) subsolvers, which find the good schedules (two complete
+    searches and no LNS proved as much but found worse j60 schedules). With more workers
+    CP-SAT's default portfolio already runs ``no_lp`` beside its LP searches.
+    Cost and value objectives keep the defaults: there the LP bound is what proves.
+    """
+    if workers == 1:
+        params.linearization_level = 0
+        params.subsolvers.append("no_lp")  # the full search of deterministic (interleaved) runs
+    elif workers == 2:
+        params.subsolvers.append("no_lp")
 
 
 @dataclass
@@ -56,6 +84,12 @@ class _Observer(cp_model.CpSolverSolutionCallback):
     def on_bound(self, bound: float) -> None:
         with self.lock:
             self.bound = bound * self.scale
+        self.emit()
+
+    def close(self, incumbent: float | None, bound: float | None) -> None:
+        """Emit the final state of the phase (a proven optimum shows gap 0)."""
+        with self.lock:
+            self.incumbent, self.bound = incumbent, bound
         self.emit()
 
     def emit(self) -> None:
@@ -116,7 +150,10 @@ class CpSatScheduler:
             scale = self._set_objective(stage)
             if hint is not None:
                 self._hint(hint)
-            result = self._run(share, phase, scale, started, on_progress, should_stop)
+            time_only = all(term.name in TIME_OBJECTIVES for term, _ in stage)
+            result = self._run(
+                share, phase, scale, started, on_progress, should_stop, time_only=time_only
+            )
             if result.schedule is None:
                 if outcome.schedule is None:
                     return result
@@ -194,6 +231,8 @@ class CpSatScheduler:
         started: float,
         on_progress: ProgressCallback | None,
         should_stop: StopCallback | None,
+        *,
+        time_only: bool = False,
     ) -> CpSatOutcome:
         solver = cp_model.CpSolver()
         params = solver.parameters
@@ -204,6 +243,8 @@ class CpSatScheduler:
         params.log_search_progress = self.options.log_search
         if self.options.deterministic:
             params.interleave_search = True
+        if time_only:
+            search_without_lp(params, self.options.workers)
         observer = _Observer(phase, scale, started, on_progress)
         solver.best_bound_callback = observer.on_bound
         cancelled = threading.Event()
@@ -248,6 +289,7 @@ class CpSatScheduler:
             return CpSatOutcome(status, None, None, None, None, statistics)
         value = solver.objective_value * scale
         bound = solver.best_objective_bound * scale
+        observer.close(value, bound)
         low, high = (bound, value) if scale >= 0 else (value, bound)
         gap = (
             0.0
