@@ -264,7 +264,7 @@ def run_heuristic(
     started = time.monotonic()
     problem = compile_portfolio(portfolio)
     objective = instance.objective
-    best = best_heuristic(problem, lambda s: objective_values(problem, s)[objective])
+    best = best_heuristic(problem, lambda s: objective_values(problem, s, {objective})[objective])
     elapsed = time.monotonic() - started
     if best is None:
         return _row(instance, "heuristic", "no_plan", None, None, False, elapsed, None, "no_plan")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, timedelta
 
 import numpy as np
@@ -33,8 +34,12 @@ def task_cost_units(problem: Problem, schedule: Schedule, task: int) -> tuple[in
     return daily, mode.one_off_cents * 100
 
 
-def objective_values(problem: Problem, schedule: Schedule) -> dict[str, float]:
-    """Every objective of docs/rules.md, computed from the schedule."""
+def objective_values(
+    problem: Problem, schedule: Schedule, names: Collection[str] | None = None
+) -> dict[str, float]:
+    """The objectives of docs/rules.md computed from the schedule: all of them, or only
+    ``names`` (the peak load, which needs a load profile, is skipped when not asked for:
+    the heuristics score many schedules)."""
     ends: defaultdict[int, int] = defaultdict(int)
     for task, choice in enumerate(schedule.tasks):
         if choice is not None:
@@ -60,7 +65,7 @@ def objective_values(problem: Problem, schedule: Schedule) -> dict[str, float]:
         choice = schedule.tasks[task]
         if choice is not None:
             stability += abs(choice.start - baseline)
-    return {
+    values = {
         ObjectiveName.MAKESPAN.value: float(
             max(ends.values(), default=problem.start_index) - problem.start_index
         ),
@@ -68,9 +73,11 @@ def objective_values(problem: Problem, schedule: Schedule) -> dict[str, float]:
         ObjectiveName.WEIGHTED_COMPLETION.value: float(completion),
         ObjectiveName.TOTAL_COST.value: cost / COST_SCALE,
         ObjectiveName.SELECTED_VALUE.value: value / 100,
-        ObjectiveName.PEAK_LOAD.value: _peak_load(problem, schedule),
         ObjectiveName.STABILITY.value: float(stability),
     }
+    if names is None or ObjectiveName.PEAK_LOAD.value in names:
+        values[ObjectiveName.PEAK_LOAD.value] = _peak_load(problem, schedule)
+    return values
 
 
 def _peak_load(problem: Problem, schedule: Schedule) -> float:

@@ -70,8 +70,10 @@ def solve(
     problem = compile_portfolio(portfolio)
     objectives = options.objectives or portfolio.objectives
 
+    names = {term.name.value for term in objectives.terms}
+
     def score(schedule: Schedule) -> float:
-        return combined_value(objectives, objective_values(problem, schedule))
+        return combined_value(objectives, objective_values(problem, schedule, names))
 
     heuristic = best_heuristic(problem, score)
     heuristic_plan: Plan | None = None
