@@ -12,6 +12,7 @@ import time
 from models import Objectives, Plan, PlanStatus, Portfolio, validate_portfolio
 from models.checker import check_plan
 from solver.analysis import compute_floats
+from solver.bounds import LowerBounds, lower_bounds
 from solver.compile import Problem, compile_portfolio
 from solver.cpsat.model import CpSatScheduler
 from solver.heuristics import best_heuristic
@@ -115,12 +116,48 @@ def solve(
             messages,
         )
 
+    bounds = lower_bounds(problem)
+    bound_statistics: dict[str, float | int | str] = {}
+    if bounds is not None:
+        bound_statistics = {
+            "lower_bound_critical_path": bounds.critical_path,
+            "lower_bound_energy": bounds.energy,
+        }
+        floor = proven_floor(objectives, bounds, heuristic_plan)
+        if heuristic is not None and heuristic_plan is not None and floor is not None:
+            # The priority rule already meets a lower bound: nothing to search for.
+            messages.append("the priority-rule plan meets the critical-path/energy bound")
+            if on_progress is not None:
+                on_progress(
+                    ProgressEvent(
+                        elapsed_s=round(time.monotonic() - started, 3),
+                        phase="bound",
+                        incumbent=heuristic_plan.objective["combined"],
+                        bound=floor,
+                        gap=0.0,
+                        solutions=1,
+                    )
+                )
+            return _finish(
+                problem,
+                portfolio,
+                heuristic[0],
+                heuristic_plan,
+                PlanStatus.OPTIMAL,
+                floor,
+                0.0,
+                started,
+                bound_statistics,
+                messages,
+            )
+
     remaining = max(options.time_limit_s - (time.monotonic() - started), 0.1)
     scheduler = CpSatScheduler(
         problem, objectives, options.model_copy(update={"time_limit_s": remaining})
     )
     hint = heuristic[0] if heuristic is not None and options.warm_start else None
     outcome = scheduler.solve(hint, on_progress, should_stop)
+    outcome.statistics.update(bound_statistics)
     if outcome.schedule is None:
         if heuristic_plan is not None and outcome.status in (
             PlanStatus.TIME_LIMIT,
@@ -178,6 +215,24 @@ def solve(
         outcome.statistics,
         messages,
     )
+
+
+def proven_floor(objectives: Objectives, bounds: LowerBounds, plan: Plan | None) -> float | None:
+    """The combined lower bound if ``plan`` meets it (so ``plan`` is optimal), else None.
+
+    Only date objectives have bounds here. Weighted: the weighted sum of the term
+    bounds. Lexicographic: every term must meet its own bound (then each stage is at
+    its optimum), and the combined value is the first term's.
+    """
+    if plan is None or any(t.name.value not in bounds.objectives for t in objectives.terms):
+        return None
+    floors = {t.name.value: bounds.objectives[t.name.value] for t in objectives.terms}
+    floor = combined_value(objectives, floors)
+    if objectives.mode == "lexicographic":
+        met = all(plan.objective[name] <= value + 1e-9 for name, value in floors.items())
+    else:
+        met = plan.objective["combined"] <= floor + 1e-9
+    return floor if met else None
 
 
 def _checked_or_none(
