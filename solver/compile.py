@@ -60,7 +60,7 @@ class ModeData:
     team_size: int | None
     duration: int
     pools: tuple[tuple[int, int], ...]  # (pool index, units)
-    named: tuple[tuple[int, int, int], ...]  # (person index, allocation %, requirement index)
+    named: tuple[tuple[int, int, int | None], ...]  # (person, allocation %, requirement index)
     groups: tuple[PersonGroup, ...]
     consumables: tuple[tuple[int, int], ...]  # (consumable index, amount)
     one_off_cents: int  # fixed cost of the task plus the mode's price

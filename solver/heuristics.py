@@ -105,7 +105,7 @@ class _Group:
 class _Mode:
     duration: int
     pools: tuple[tuple[int, int], ...]
-    named: tuple[tuple[int, int, int], ...]
+    named: tuple[tuple[int, int, int | None], ...]
     groups: tuple[_Group, ...]
     consumption: IntArray | None  # per consumable; None when the portfolio has none
     base_cost: int  # one-off cost plus pools and named people over the duration (cents)

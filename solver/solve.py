@@ -16,14 +16,20 @@ from solver.bounds import LowerBounds, lower_bounds
 from solver.compile import Problem, compile_portfolio
 from solver.cpsat.model import CpSatScheduler
 from solver.heuristics import best_heuristic
+from solver.lns import improve, wants_lns
 from solver.options import SolveOptions
-from solver.progress import ProgressCallback, ProgressEvent, StopCallback
+from solver.progress import ProgressCallback, ProgressEvent, StopCallback, relative_gap
 from solver.result import build_plan, objective_values
 from solver.schedule import Schedule
 
 
 class PlanCheckError(RuntimeError):
     """The solver produced a plan the independent checker rejects: a bug, never input."""
+
+
+#: With the window search (large portfolios), the share of the time limit it takes
+#: before the complete model's final run.
+LNS_SHARE = 0.75
 
 
 def combined_value(objectives: Objectives, values: dict[str, float]) -> float:
@@ -151,15 +157,50 @@ def solve(
                 messages,
             )
 
+    hint = heuristic[0] if heuristic is not None and options.warm_start else None
+    # The plan returned if the complete search finds nothing better in time.
+    fallback = (heuristic[0], heuristic_plan) if heuristic and heuristic_plan else None
+    if hint is not None and fallback is not None and wants_lns(problem):
+        window = improve(
+            problem,
+            objectives,
+            options,
+            hint,
+            fallback[1].objective["combined"],
+            score,
+            started + LNS_SHARE * options.time_limit_s,
+            started=started,
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        messages.append(
+            f"window search: {window.improvements} improvement(s) in {window.moves} move(s)"
+        )
+        improved = _checked_or_none(problem, portfolio, window.schedule, objectives)
+        if improved is not None:
+            hint, fallback = window.schedule, (window.schedule, improved)
+        if window.cancelled:
+            return _finish(
+                problem,
+                portfolio,
+                fallback[0],
+                fallback[1],
+                PlanStatus.CANCELLED,
+                None,
+                None,
+                started,
+                bound_statistics,
+                messages,
+            )
+
     remaining = max(options.time_limit_s - (time.monotonic() - started), 0.1)
     scheduler = CpSatScheduler(
         problem, objectives, options.model_copy(update={"time_limit_s": remaining})
     )
-    hint = heuristic[0] if heuristic is not None and options.warm_start else None
     outcome = scheduler.solve(hint, on_progress, should_stop)
     outcome.statistics.update(bound_statistics)
     if outcome.schedule is None:
-        if heuristic_plan is not None and outcome.status in (
+        if fallback is not None and outcome.status in (
             PlanStatus.TIME_LIMIT,
             PlanStatus.CANCELLED,
         ):
@@ -168,13 +209,12 @@ def solve(
                 if outcome.status == PlanStatus.CANCELLED
                 else PlanStatus.FEASIBLE
             )
-            messages.append("CP-SAT found no plan in time; returning the priority-rule plan")
-            assert heuristic is not None
+            messages.append("CP-SAT found no better plan in time; returning the best one found")
             return _finish(
                 problem,
                 portfolio,
-                heuristic[0],
-                heuristic_plan,
+                fallback[0],
+                fallback[1],
                 status,
                 None,
                 None,
@@ -195,13 +235,36 @@ def solve(
             explanation=explanation,
             messages=messages,
         )
+    combined = combined_value(objectives, objective_values(problem, outcome.schedule))
+    if fallback is not None and fallback[1].objective["combined"] < combined - 1e-9:
+        # CP-SAT could not start from the hint in time and found a worse plan.
+        best = fallback[1].objective["combined"]
+        low = outcome.bound
+        gap = None if low is None else relative_gap(best, low)
+        status = (
+            PlanStatus.CANCELLED
+            if outcome.status == PlanStatus.CANCELLED
+            else (PlanStatus.FEASIBLE)
+        )
+        return _finish(
+            problem,
+            portfolio,
+            fallback[0],
+            fallback[1],
+            status,
+            low,
+            gap,
+            started,
+            outcome.statistics,
+            messages,
+        )
     plan = build_plan(
         problem,
         outcome.schedule,
         outcome.status,
         best_bound=outcome.bound,
         gap=outcome.gap,
-        combined=combined_value(objectives, objective_values(problem, outcome.schedule)),
+        combined=combined,
     )
     return _finish(
         problem,

@@ -150,6 +150,7 @@ class CpSatScheduler:
             scale = self._set_objective(stage)
             if hint is not None:
                 self._hint(hint)
+                self._complete_hint(min(5.0, 0.2 * share))
             time_only = all(term.name in TIME_OBJECTIVES for term, _ in stage)
             result = self._run(
                 share, phase, scale, started, on_progress, should_stop, time_only=time_only
@@ -222,6 +223,40 @@ class CpSatScheduler:
                         assignment.literal,
                         m == choice.mode and (assignment.person, assignment.requirement) in chosen,
                     )
+
+    def _complete_hint(self, time_limit_s: float) -> bool:
+        """Extend the hint to every variable, so that CP-SAT starts from a full plan.
+
+        The hint names the decisions (dates, modes, people, selection); the auxiliary
+        variables (project spans, lateness, budget products, peak load) follow from
+        them. CP-SAT only takes a hint as its first solution when it is complete, and
+        without one a large portfolio can go a whole time limit with no solution and
+        no neighbourhood search (seen on 2,000 tasks). A short solve of a copy with
+        the decisions fixed, without presolve, computes the rest. Returns False (and
+        keeps the partial hint) if the hint is not feasible or time runs out.
+        """
+        proto = self.model.proto
+        hinted = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
+        if not hinted or len(hinted) == len(proto.variables):
+            return bool(hinted)
+        copy = self.model.clone()
+        for index, value in hinted.items():
+            domain = copy.proto.variables[index].domain
+            domain.clear()
+            domain.extend([value, value])
+        copy.clear_hints()  # type: ignore[no-untyped-call]
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(time_limit_s, 0.05)
+        solver.parameters.num_workers = 1
+        solver.parameters.cp_model_presolve = False
+        code = solver.solve(copy)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        values = solver.response_proto.solution
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        proto.solution_hint.vars.extend(range(len(proto.variables)))
+        proto.solution_hint.values.extend(values)
+        return True
 
     def _run(
         self,
