@@ -285,17 +285,22 @@ class CpSatScheduler:
         cancelled = threading.Event()
         finished = threading.Event()
 
+        # CP-SAT can overrun its limit in presolve on large models: stop it from outside.
+        hard_deadline = time.monotonic() + time_limit_s + 0.5
+
         def watch() -> None:
             while not finished.wait(0.1):
                 if should_stop is not None and should_stop():
                     cancelled.set()
                     solver.stop_search()
                     return
+                if time.monotonic() > hard_deadline:
+                    solver.stop_search()
+                    return
                 observer.emit()  # heartbeat: elapsed time moves on between solutions
 
         watcher = threading.Thread(target=watch, name="optiplan-cpsat-watch", daemon=True)
-        if should_stop is not None or on_progress is not None:
-            watcher.start()
+        watcher.start()
         try:
             code = solver.solve(self.model, observer)
         finally:
