@@ -46,6 +46,11 @@ FAST_RECOVERY = {
 }
 
 
+def make_settings(**fields: Any) -> Settings:
+    """Settings for a test: the fast recovery timings plus ``fields``."""
+    return Settings.model_validate({**FAST_RECOVERY, **fields})
+
+
 def _answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
