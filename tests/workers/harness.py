@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import redis
 
 from models import Plan, Portfolio, load_portfolio
 from models.checker import check_plan
@@ -246,3 +247,17 @@ def checked(portfolio: Portfolio, plan: Plan | None) -> Plan:
     verdict = check_plan(portfolio, plan)
     assert verdict.report.ok, verdict.report.violations
     return plan
+
+
+def forget_queues(redis_url: str, prefix: str) -> None:
+    """Delete a test run's queues and bindings from a shared Redis."""
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def job_states(events: list[Any]) -> list[str]:
+    """The sequence of states in a job's events."""
+    return [event.data["state"] for event in events if event.kind == "state"]
