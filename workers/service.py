@@ -252,7 +252,7 @@ class JobService:
 
         Returns an empty list on timeout or once the job is final with nothing new (for
         SSE: send a keep-alive or close). Uses Redis pub/sub when configured, otherwise
-        polls the ledger every 0.2 s.
+        polls the ledger every ``event_poll_s``.
         """
         events = self.events_after(tenant, job_id, after_seq)
         if events is None or events:
@@ -268,7 +268,7 @@ class JobService:
             events = self.events_after(tenant, job_id, after_seq)
             if events or job is None or JobState(job.state) in FINAL_STATES:
                 return events or []
-            time.sleep(0.2)
+            time.sleep(self.settings.event_poll_s)
         return []
 
     def _wait_pubsub(
