@@ -29,6 +29,7 @@ from solver.options import SolveOptions
 from solver.progress import ProgressCallback, ProgressEvent, StopCallback
 from workers.db import JobState, utcnow
 from workers.events import NullPublisher, Publisher
+from workers.fanout import BATCH_KIND, gather
 from workers.kinds import run_kind
 from workers.ledger import Ledger
 from workers.settings import Settings
@@ -172,6 +173,9 @@ def execute_job(
     publisher = publisher or NullPublisher()
     stale_before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
     try:
+        existing = ledger.get(job_id)
+        if existing is not None and existing.kind == BATCH_KIND:
+            return Outcome.FINISHED if gather(ledger, job_id) else Outcome.SKIPPED
         claimed = ledger.claim(job_id, worker or worker_name(), stale_before)
     except INFRASTRUCTURE_ERRORS as error:
         raise InfrastructureError(readable_error(error)) from error

@@ -36,7 +36,7 @@ def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
     assert sorted(inspect(engine).get_table_names()) == ["alembic_version", "job_events", "jobs"]
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == HEAD_REVISION == "0001_job_ledger"
+    assert version == HEAD_REVISION == "0002_job_children"
 
 
 def test_a_running_job_cannot_be_claimed_twice(ledger: Ledger) -> None:

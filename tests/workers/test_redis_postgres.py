@@ -31,7 +31,7 @@ from tests.workers.harness import (
     workers,
 )
 from workers.db import JobState
-from workers.service import JobEvent, JobService
+from workers.service import BatchItem, JobEvent, JobService
 from workers.settings import Settings
 
 pytestmark = pytest.mark.services
@@ -112,6 +112,38 @@ def test_forty_small_jobs_all_succeed_on_both_workers(
     by_worker = Counter(final.worker for final in finals if final)
     assert set(by_worker) == {process.hostname for process in started}
     assert service.list_jobs("fleet", state="succeeded", limit=5).total == 40
+
+
+def test_a_batch_fans_out_over_the_workers_and_is_gathered(
+    deployment: tuple[JobService, list[WorkerProcess]],
+) -> None:
+    """Six children run on the workers; the parent ends with six optimal entries."""
+    service, started = deployment
+    items = [
+        BatchItem(
+            label=f"variant {i}",
+            portfolio=tiny_portfolio(i),
+            options=SolveOptions(time_limit_s=5, workers=1),
+        )
+        for i in range(6)
+    ]
+    parent = service.submit_batch("acme", items)
+    final = service.wait_for_job("acme", parent.id, timeout_s=90)
+    assert final is not None
+    assert (final.kind, final.state, final.error) == ("batch", JobState.SUCCEEDED, None)
+    result = service.get_batch_result("acme", parent.id)
+    assert result is not None
+    assert [entry.label for entry in result.children] == [f"variant {i}" for i in range(6)]
+    assert [entry.plan_status for entry in result.children] == ["optimal"] * 6
+    assert (result.succeeded, result.failed, result.cancelled) == (6, 0, 0)
+    hostnames = {process.hostname for process in started}
+    for index, entry in enumerate(result.children):
+        child = service.get_job("acme", entry.job_id)
+        assert child is not None
+        assert (child.parent_id, child.attempts) == (parent.id, 1)
+        assert child.worker in hostnames
+        plan = checked(tiny_portfolio(index), service.get_result("acme", entry.job_id))
+        assert plan.objective["makespan"] == 6.0
 
 
 def test_a_worker_killed_mid_solve_loses_no_job(
