@@ -254,6 +254,16 @@ class Ledger:
                 ).all()
             )
 
+    def latest_event(self, job_id: str, kind: str) -> JobEventRow | None:
+        """The job's last event of ``kind``."""
+        with self.sessions() as session:
+            return session.scalars(
+                select(JobEventRow)
+                .where(JobEventRow.job_id == job_id, JobEventRow.kind == kind)
+                .order_by(JobEventRow.seq.desc())
+                .limit(1)
+            ).first()
+
     # ------------------------------------------------------------------ events
     def add_event(self, job_id: str, kind: str, data: dict[str, Any]) -> JobEventRow:
         """Append an event; its ``seq`` comes from the job row (locked), so it is dense."""

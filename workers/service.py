@@ -266,8 +266,7 @@ class JobService:
         job = self.ledger.get(job_id, tenant)
         if job is None:
             return None
-        progress = [e for e in self.ledger.events_after(job_id) if e.kind == "progress"]
-        return _view(job, progress[-1] if progress else None)
+        return _view(job, self.ledger.latest_event(job_id, "progress"))
 
     def list_jobs(
         self,
