@@ -30,6 +30,7 @@ from workers.celery_app import queue_size, send_run_job
 from workers.db import utcnow
 from workers.fanout import BATCH_KIND, gather
 from workers.ledger import Ledger
+from workers.runner import INFRASTRUCTURE_ERRORS, readable_error
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,5 +107,7 @@ class RecoveryThread(threading.Thread):
         while not self.stopped.wait(self.settings.recovery_interval_s):
             try:
                 sweep(self.ledger, self.app, self.settings)
+            except INFRASTRUCTURE_ERRORS as error:
+                log.warning("recovery sweep skipped: %s", readable_error(error))
             except Exception:
                 log.exception("recovery sweep failed; trying again later")

@@ -11,11 +11,13 @@ is not a fault: the job succeeds with a plan whose status says ``infeasible``.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -206,10 +208,26 @@ def execute_job(
             except INFRASTRUCTURE_ERRORS:
                 log.warning("could not release job %s; recovery will re-queue it", job_id)
             raise InfrastructureError(readable_error(error)) from error
-        return _finish_failed(ledger, publisher, job_id, token, error)
+        return _write_or_raise(
+            functools.partial(_finish_failed, ledger, publisher, job_id, token, error)
+        )
     if watcher.lost.is_set():
         return Outcome.LOST
-    return _finish(ledger, publisher, job_id, token, plan, cancel_asked=watcher.stop_requested)
+    return _write_or_raise(
+        lambda: _finish(ledger, publisher, job_id, token, plan, cancel_asked=watcher.stop_requested)
+    )
+
+
+def _write_or_raise(write: Callable[[], Outcome]) -> Outcome:
+    """Write the result; a ledger outage becomes an InfrastructureError (retry).
+
+    The attempt keeps its claim: the retry (or the recovery sweep) claims the job again
+    once its heartbeat is stale, and runs it again.
+    """
+    try:
+        return write()
+    except INFRASTRUCTURE_ERRORS as error:
+        raise InfrastructureError(f"could not write the result: {readable_error(error)}") from error
 
 
 def _finish(
