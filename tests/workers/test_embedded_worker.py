@@ -27,6 +27,7 @@ from tests.workers.harness import (
     wait_until,
     workers,
 )
+from workers.celery_app import send_run_job
 from workers.db import JobState
 from workers.service import JobService
 from workers.settings import Settings
@@ -87,6 +88,28 @@ def test_infeasible_input_ends_succeeded_with_status_infeasible(service: JobServ
     plan = service.get_result("acme", job.id)
     assert plan is not None
     assert (plan.status, plan.tasks) == (PlanStatus.INFEASIBLE, [])
+
+
+def test_a_job_with_broken_input_fails_readably_without_retry(
+    service: JobService, embedded: tuple[Settings, WorkerProcess]
+) -> None:
+    """A ledger row whose snapshot no longer parses ends failed once, with a one-line error."""
+    row = service.ledger.create_job(
+        tenant="acme",
+        kind="schedule",
+        queue=service.settings.long_queue,
+        input_data={"portfolio": {"id": "broken", "projects": "none"}},
+        options=SolveOptions().model_dump(mode="json"),
+    )
+    send_run_job(service.celery, row.id, row.queue, 30.0, service.settings.time_limit_margin_s)
+    final = service.wait_for_job("acme", row.id, timeout_s=60)
+    assert final is not None
+    assert (final.state, final.attempts, final.plan_status) == (JobState.FAILED, 1, None)
+    assert final.error is not None
+    assert final.error.startswith("invalid job input: 2 problem(s): ValidationError: ")
+    assert "\n" not in final.error
+    assert service.get_result("acme", row.id) is None
+    assert "Retry in" not in embedded[1].log_path.read_text()
 
 
 def test_cancel_while_running_stops_within_two_seconds_and_keeps_the_plan(
