@@ -6,6 +6,7 @@ OPTIPLAN_HOME, exactly what a fresh machine runs.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 import uuid
@@ -24,6 +25,7 @@ from tests.workers.harness import (
     infeasible_portfolio,
     make_settings,
     optiplan_command,
+    tiny_portfolio,
     wait_until,
     workers,
 )
@@ -31,6 +33,7 @@ from workers.celery_app import send_run_job
 from workers.db import JobState
 from workers.service import JobService
 from workers.settings import Settings
+from workers.worker import start_worker_process
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +197,25 @@ def test_cli_submit_wait_and_jobs_show_write_the_plan(
     assert second.read_text() == first.read_text()
     checked(example("demo"), plan)
     assert plan.status == PlanStatus.OPTIMAL
+
+
+def test_start_worker_process_runs_a_real_worker(tmp_path: Path) -> None:
+    """The helper `optiplan serve` can use starts a worker that runs a job, then stops."""
+    settings = make_settings(home=tmp_path, queue_prefix=f"t{uuid.uuid4().hex[:8]}")
+    log_file = tmp_path / "served.log"
+    hostname = f"served-{uuid.uuid4().hex[:6]}@localhost"
+    process = start_worker_process(settings, pool="solo", hostname=hostname, log_file=log_file)
+    service = JobService(settings)
+    try:
+        wait_until(lambda: f"{hostname} ready." in log_file.read_text(), timeout_s=60)
+        portfolio = tiny_portfolio()
+        job = service.submit_job("acme", "schedule", portfolio, SolveOptions(time_limit_s=5))
+        final = service.wait_for_job("acme", job.id, timeout_s=60)
+        assert final is not None
+        assert (final.state, final.attempts, final.worker) == (JobState.SUCCEEDED, 1, hostname)
+        plan = checked(portfolio, service.get_result("acme", job.id))
+        assert plan.objective["makespan"] == 6.0
+    finally:
+        service.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
