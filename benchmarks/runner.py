@@ -362,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--every", type=int, default=1, help="take every k-th instance")
     parser.add_argument("--limit", type=int, default=None, help="at most this many instances")
+    parser.add_argument(
+        "--instances", default=None, help="only these instances (comma-separated names)"
+    )
     parser.add_argument("--solvers", default="optiplan,plain,heuristic")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args(argv)
@@ -370,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown solver(s) {', '.join(unknown)}; use {', '.join(RUNNERS)}")
     instances = list(SETS[args.set](args.every))
+    if args.instances is not None:
+        wanted = args.instances.split(",")
+        unknown = sorted(set(wanted) - {i.name for i in instances})
+        if unknown:
+            parser.error(f"--instances: not in {args.set}: {', '.join(unknown)}")
+        instances = [i for i in instances if i.name in wanted]
     if args.limit is not None:
         instances = instances[: args.limit]
     args.out.mkdir(parents=True, exist_ok=True)
