@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli_jobs import register as register_job_commands
-from api.formats import read_instance
+from api.formats import BENCHMARK_EXTENSIONS, detect_format, read_instance
 from models import (
     ObjectiveName,
     Objectives,
@@ -145,10 +145,13 @@ FORMATS = ("json", "psplib", "mplib", "mslib", "imopse", "spsp")
 
 
 def _read_portfolio(file: Path, fmt: str) -> Portfolio:
+    if fmt == "auto":
+        # A benchmark file is known by its extension; anything else is a portfolio JSON.
+        fmt = detect_format(file) if file.suffix.lower() in BENCHMARK_EXTENSIONS else "json"
     if fmt == "json":
         return _load_or_exit(file)
     if fmt not in FORMATS:
-        errors.print(f"[red]unknown format '{fmt}'; use one of {', '.join(FORMATS)}[/red]")
+        errors.print(f"[red]unknown format '{fmt}'; use one of auto, {', '.join(FORMATS)}[/red]")
         raise typer.Exit(2)
     try:
         return read_instance(file, fmt)
@@ -165,8 +168,12 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 def solve(
     file: Annotated[Path, typer.Argument(help="Portfolio JSON or a benchmark instance.")],
     fmt: Annotated[
-        str, typer.Option("--format", help=f"Input format: {', '.join(FORMATS)}.")
-    ] = "json",
+        str,
+        typer.Option(
+            "--format",
+            help=f"Input format: auto (by extension), {', '.join(FORMATS)}.",
+        ),
+    ] = "auto",
     objective: Annotated[
         list[str] | None,
         typer.Option(

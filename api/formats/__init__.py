@@ -2,7 +2,12 @@
 their reference values. See :mod:`api.formats.benchmark_readers` for the mapping."""
 
 from api.formats._common import ALL_DAYS_CALENDAR, START_DATE, FormatError
-from api.formats.benchmark_readers import FORMATS, detect_format, read_instance
+from api.formats.benchmark_readers import (
+    BENCHMARK_EXTENSIONS,
+    FORMATS,
+    detect_format,
+    read_instance,
+)
 from api.formats.multiskill import SPSP_DAYS_PER_MONTH, read_imopse, read_mslib, read_spsp
 from api.formats.rcpsp import read_mplib, read_psplib
 from api.formats.reference_values import (
@@ -17,6 +22,7 @@ from api.formats.reference_values import (
 
 __all__ = [
     "ALL_DAYS_CALENDAR",
+    "BENCHMARK_EXTENSIONS",
     "FORMATS",
     "PSPLIB_INFEASIBLE",
     "SPSP_DAYS_PER_MONTH",

@@ -124,7 +124,8 @@ _READERS: dict[str, Callable[[Path], Portfolio]] = {
     "spsp": read_spsp,
 }
 
-_EXTENSIONS = {
+#: File extensions of the benchmark formats, and the format each one means.
+BENCHMARK_EXTENSIONS = {
     ".sm": "psplib",
     ".mm": "psplib",
     ".rcmp": "mplib",
@@ -143,7 +144,7 @@ def detect_format(path: Path | str) -> str:
         When neither the extension nor the content identifies a format.
     """
     path = Path(path)
-    by_extension = _EXTENSIONS.get(path.suffix.lower())
+    by_extension = BENCHMARK_EXTENSIONS.get(path.suffix.lower())
     if by_extension is not None:
         return by_extension
     try:

@@ -1,0 +1,36 @@
+"""``optiplan solve``: format detection, the plan file and its summary, bad options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def test_solve_detects_psplib_and_writes_the_checked_plan(tmp_path: Path) -> None:
+    """j301_1.sm without --format: read as PSPLIB, makespan 43 proven, plan JSON written."""
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(
+        app, ["solve", str(DATA / "j301_1.sm"), "--time-limit", "20", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "status: optimal  gap: 0.00%" in result.output
+    plan = json.loads(out.read_text())
+    assert plan["status"] == "optimal"
+    assert plan["objective"]["makespan"] == 43
+    assert plan["gap"] == 0
+    assert plan["check"]["ok"] is True
+
+
+def test_solve_refuses_an_unknown_format() -> None:
+    """--format nope: exit code 2 and the list of formats."""
+    result = CliRunner().invoke(app, ["solve", str(DATA / "j301_1.sm"), "--format", "nope"])
+    assert result.exit_code == 2
+    assert "unknown format 'nope'; use one of auto, json, psplib, mplib, mslib, imopse, spsp" in (
+        result.output
+    )
