@@ -6,7 +6,9 @@ order of work by the energy bound), so each is a valid bound on every plan:
 - critical path: a forward pass over the dependencies (FS, SS, FF, SF with lags),
   project dependencies, release dates and fixed dates, every task at its shortest mode;
 - energy: the work a pool must do (units x days of the cheapest mode) cannot be done
-  faster than at the pool's largest capacity, from the earliest start of that work.
+  faster than at the pool's largest capacity, from the earliest start of that work; and
+  the work of people cannot be done faster than by the whole staff at full capacity
+  (which also bounds the lateness of the projects due first).
 
 Only tasks of mandatory projects count: an optional project may be left out. The
 bounds give lower bounds on the date objectives (makespan, weighted completion,
@@ -56,6 +58,8 @@ def lower_bounds(problem: Problem) -> LowerBounds | None:
     known_ends = [end for end in project_end if end is not None]
     critical = max([0, *(end - origin for end in known_ends)])
     energy = _energy_bound(problem, mandatory, starts)
+    people_makespan, people_tardiness = _people_bounds(problem, mandatory, starts)
+    energy = max(energy, people_makespan)
     makespan = max(critical, energy)
     tardiness = completion = 0
     for project, end in enumerate(project_end):
@@ -68,7 +72,7 @@ def lower_bounds(problem: Problem) -> LowerBounds | None:
         completion += priority * (end - origin)
     objectives = {
         ObjectiveName.MAKESPAN.value: float(makespan),
-        ObjectiveName.WEIGHTED_TARDINESS.value: float(tardiness),
+        ObjectiveName.WEIGHTED_TARDINESS.value: float(max(tardiness, people_tardiness)),
         ObjectiveName.WEIGHTED_COMPLETION.value: float(completion),
     }
     return LowerBounds(ends, project_end, critical, energy, objectives)
@@ -134,6 +138,55 @@ def _forward_pass(problem: Problem, mandatory: list[bool]) -> tuple[list[int], l
         if not changed:
             return starts, ends
     return None
+
+
+def _people_bounds(problem: Problem, mandatory: list[bool], starts: list[int]) -> tuple[int, int]:
+    """Makespan and weighted-tardiness bounds from the work people must do.
+
+    Every person-day of work (allocation x duration of the cheapest mode, named people
+    and skill groups alike) is done by the whole staff at its full capacity at best,
+    from the earliest start of that work. For the projects due by a date, all their work
+    must fit before it, or the last of them to finish is late by the excess, at no less
+    than the smallest priority among them.
+    """
+    capacity = int(problem.person_capacity.sum()) if len(problem.person_ids) else 0
+    if capacity <= 0:
+        return 0, 0
+    work = [0] * len(problem.project_ids)
+    first: int | None = None
+    for task, data in enumerate(problem.tasks):
+        if not mandatory[task] or data.done:
+            continue
+        need = min(
+            mode.duration
+            * (
+                sum(allocation for _, allocation, _ in mode.named)
+                + sum(group.count * group.allocation for group in mode.groups)
+            )
+            for mode in data.modes
+        )
+        if need == 0:
+            continue
+        work[data.project] += need
+        begin = data.work_start if data.work_start is not None else starts[task]
+        first = begin if first is None else min(first, begin)
+    if first is None:
+        return 0, 0
+    makespan = first + -(-sum(work) // capacity) - problem.start_index
+    due_projects = sorted(
+        (due, project)
+        for project, due in enumerate(problem.project_due_end)
+        if due is not None and problem.project_mandatory[project] and work[project] > 0
+    )
+    tardiness = done = 0
+    lowest_priority: int | None = None
+    for due, project in due_projects:
+        done += work[project]
+        priority = int(problem.project_priority[project])
+        lowest_priority = priority if lowest_priority is None else min(lowest_priority, priority)
+        late = first + -(-done // capacity) - due
+        tardiness = max(tardiness, lowest_priority * late)
+    return makespan, tardiness
 
 
 def _energy_bound(problem: Problem, mandatory: list[bool], starts: list[int]) -> int:

@@ -15,6 +15,7 @@ from solver.compile import compile_portfolio
 from tests.solver.factory import d, dep, portfolio, task
 
 ENV = [{"kind": "pool", "pool": "env", "units": 1}]
+ANA = [{"kind": "person", "person": "ana"}]
 
 
 def bounds_of(p: Portfolio) -> LowerBounds:
@@ -119,3 +120,22 @@ def test_lexicographic_needs_every_term_at_its_bound() -> None:
     assert plan.objective["makespan"] == 4
     assert plan.objective["weighted_completion"] == 6
     assert "the priority-rule plan meets the critical-path/energy bound" not in plan.messages
+
+
+def test_people_work_bounds_makespan_and_lateness() -> None:
+    """Ana alone does two 5-day tasks due Wed and Thu: end >= 10 days, late >= 10 - 4."""
+    p = portfolio(
+        [
+            {"id": "P1", "due_date": "2027-01-06", "tasks": [task("A", 5, requirements=ANA)]},
+            {"id": "P2", "due_date": "2027-01-07", "tasks": [task("B", 5, requirements=ANA)]},
+        ],
+        objective="weighted_tardiness",
+        people=[{"id": "ana", "skills": {"python": 3}}],
+    )
+    found = bounds_of(p)
+    assert (found.critical_path, found.energy, found.makespan) == (5, 10, 10)
+    assert found.objectives["weighted_tardiness"] == 6
+    plan = solve(p, SolveOptions(time_limit_s=10, workers=1, seed=1, deterministic=True))
+    assert plan.status == PlanStatus.OPTIMAL
+    assert plan.objective["weighted_tardiness"] == 8
+    assert check_plan(p, plan).report.ok
