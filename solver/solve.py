@@ -8,6 +8,7 @@ a plan that fails it is an internal error and raises :class:`PlanCheckError`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from models import Objectives, Plan, PlanStatus, Portfolio, validate_portfolio
 from models.checker import check_plan
@@ -15,7 +16,7 @@ from solver.analysis import compute_floats
 from solver.bounds import LowerBounds, lower_bounds
 from solver.compile import Problem, compile_portfolio
 from solver.cpsat.model import CpSatScheduler
-from solver.heuristics import best_heuristic
+from solver.heuristics import best_heuristic, search_project_order
 from solver.lns import improve, wants_lns
 from solver.options import SolveOptions
 from solver.progress import ProgressCallback, ProgressEvent, StopCallback, relative_gap
@@ -27,9 +28,10 @@ class PlanCheckError(RuntimeError):
     """The solver produced a plan the independent checker rejects: a bug, never input."""
 
 
-#: With the window search (large portfolios), the share of the time limit it takes
-#: before the complete model's final run.
-LNS_SHARE = 0.75
+#: Large portfolios: the project-order search runs until this share of the time
+#: limit, the window search until ``LNS_SHARE``, the complete model in the rest.
+ORDER_SHARE = 0.55
+LNS_SHARE = 0.8
 
 
 def combined_value(objectives: Objectives, values: dict[str, float]) -> float:
@@ -161,6 +163,36 @@ def solve(
     # The plan returned if the complete search finds nothing better in time.
     fallback = (heuristic[0], heuristic_plan) if heuristic and heuristic_plan else None
     if hint is not None and fallback is not None and wants_lns(problem):
+        order = search_project_order(
+            problem,
+            score,
+            started + ORDER_SHARE * options.time_limit_s,
+            seed=options.seed,
+            floor=None if bounds is None else combined_floor(objectives, bounds),
+            should_stop=should_stop,
+            on_improvement=_order_progress(on_progress, started),
+        )
+        if order is not None and order.value < fallback[1].objective["combined"]:
+            messages.append(
+                f"project-order search: {order.improvements} improvement(s) in "
+                f"{order.evaluations} schedule(s)"
+            )
+            reordered = _checked_or_none(problem, portfolio, order.schedule, objectives)
+            if reordered is not None:
+                hint, fallback = order.schedule, (order.schedule, reordered)
+        if should_stop is not None and should_stop():
+            return _finish(
+                problem,
+                portfolio,
+                fallback[0],
+                fallback[1],
+                PlanStatus.CANCELLED,
+                None,
+                None,
+                started,
+                bound_statistics,
+                messages,
+            )
         window = improve(
             problem,
             objectives,
@@ -200,7 +232,7 @@ def solve(
     scheduler = CpSatScheduler(
         problem, objectives, options.model_copy(update={"time_limit_s": remaining})
     )
-    outcome = scheduler.solve(hint, on_progress, should_stop)
+    outcome = scheduler.solve(hint, on_progress, should_stop, origin=started)
     outcome.statistics.update(bound_statistics)
     if outcome.schedule is None:
         if fallback is not None and outcome.status in (
@@ -283,16 +315,58 @@ def solve(
     )
 
 
+def _order_progress(
+    on_progress: ProgressCallback | None, started: float
+) -> Callable[[float], None] | None:
+    """Progress events (phase ``order``) for the project-order search's improvements."""
+    if on_progress is None:
+        return None
+    callback = on_progress
+    found = 0
+
+    def report(value: float) -> None:
+        nonlocal found
+        found += 1
+        callback(
+            ProgressEvent(
+                elapsed_s=round(time.monotonic() - started, 3),
+                phase="order",
+                incumbent=value,
+                bound=None,
+                gap=None,
+                solutions=found,
+            )
+        )
+
+    return report
+
+
+def term_floors(objectives: Objectives, bounds: LowerBounds) -> dict[str, float] | None:
+    """The lower bound of every objective term, or None if a term has none (only the
+    date objectives have bounds here)."""
+    if any(t.name.value not in bounds.objectives for t in objectives.terms):
+        return None
+    return {t.name.value: bounds.objectives[t.name.value] for t in objectives.terms}
+
+
+def combined_floor(objectives: Objectives, bounds: LowerBounds) -> float | None:
+    """The lower bound on the weighted combined objective (None if lexicographic)."""
+    floors = term_floors(objectives, bounds)
+    if floors is None or objectives.mode == "lexicographic":
+        return None
+    return combined_value(objectives, floors)
+
+
 def proven_floor(objectives: Objectives, bounds: LowerBounds, plan: Plan | None) -> float | None:
     """The combined lower bound if ``plan`` meets it (so ``plan`` is optimal), else None.
 
-    Only date objectives have bounds here. Weighted: the weighted sum of the term
-    bounds. Lexicographic: every term must meet its own bound (then each stage is at
-    its optimum), and the combined value is the first term's.
+    Weighted: the weighted sum of the term bounds. Lexicographic: every term must meet
+    its own bound (then each stage is at its optimum), and the combined value is the
+    first term's.
     """
-    if plan is None or any(t.name.value not in bounds.objectives for t in objectives.terms):
+    floors = term_floors(objectives, bounds)
+    if plan is None or floors is None:
         return None
-    floors = {t.name.value: bounds.objectives[t.name.value] for t in objectives.terms}
     floor = combined_value(objectives, floors)
     if objectives.mode == "lexicographic":
         met = all(plan.objective[name] <= value + 1e-9 for name, value in floors.items())

@@ -130,10 +130,17 @@ class CpSatScheduler:
         hint: Schedule | None = None,
         on_progress: ProgressCallback | None = None,
         should_stop: StopCallback | None = None,
+        *,
+        origin: float | None = None,
     ) -> CpSatOutcome:
-        """Solve within the time limit; lexicographic mode runs one stage per term."""
+        """Solve within the time limit; lexicographic mode runs one stage per term.
+
+        ``origin`` is the ``time.monotonic()`` instant the progress events count their
+        elapsed time from (default: now).
+        """
         started = time.monotonic()
         deadline = started + self.options.time_limit_s
+        clock = started if origin is None else origin
         if self.objectives.mode == "lexicographic" and len(self.terms) > 1:
             stages = [[(term, 1.0)] for term, _ in self.terms]
         else:
@@ -153,7 +160,7 @@ class CpSatScheduler:
                 self._complete_hint(min(5.0, 0.2 * share))
             time_only = all(term.name in TIME_OBJECTIVES for term, _ in stage)
             result = self._run(
-                share, phase, scale, started, on_progress, should_stop, time_only=time_only
+                share, phase, scale, clock, on_progress, should_stop, time_only=time_only
             )
             if result.schedule is None:
                 if outcome.schedule is None:

@@ -9,6 +9,7 @@ on the plan built from it.
 from __future__ import annotations
 
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -24,9 +25,10 @@ from solver.heuristics import (
     PriorityRule,
     best_heuristic,
     parallel_sgs,
+    search_project_order,
     serial_sgs,
 )
-from solver.result import build_plan
+from solver.result import build_plan, objective_values
 from solver.schedule import Schedule
 from tests.solver.factory import d, dep, portfolio, task
 
@@ -948,3 +950,37 @@ def test_random_portfolios_give_valid_plans(seed: int) -> None:
                 planned += 1
     best = best_heuristic(problem)
     assert (best is None) == (planned == 0)
+
+
+def test_project_order_search_lets_urgent_projects_go_first() -> None:
+    """P3 (priority 5, due last) first makes P1 and P2 late (4); the search finds 0."""
+    ana_task = [{"kind": "person", "person": "ana"}]
+    dues = {"P1": ("2027-01-05", 1), "P2": ("2027-01-07", 1), "P3": ("2027-01-11", 5)}
+    p = portfolio(
+        [
+            {
+                "id": pid,
+                "priority": priority,
+                "due_date": due,
+                "tasks": [task(f"T{pid[1]}", 2, requirements=ana_task)],
+            }
+            for pid, (due, priority) in dues.items()
+        ],
+        objective="weighted_tardiness",
+        people=[{"id": "ana", "skills": {"python": 3}}],
+    )
+    problem = compile_portfolio(p)
+
+    def tardiness(schedule: Schedule) -> float:
+        return objective_values(problem, schedule, {"weighted_tardiness"})["weighted_tardiness"]
+
+    found: list[float] = []
+    result = search_project_order(
+        problem, tardiness, time.monotonic() + 30, seed=1, floor=0.0, on_improvement=found.append
+    )
+    assert result is not None
+    assert result.value == 0
+    assert found[-1] == 0
+    assert [c.start for c in result.schedule.tasks if c is not None] == [0, 2, 4]
+    plan = build_plan(problem, result.schedule, PlanStatus.FEASIBLE, combined=0.0)
+    assert check_plan(p, plan).report.ok
