@@ -1196,6 +1196,8 @@ def search_project_order(
     if best is None:
         return None
     value, schedule, scheme = best
+    if on_improvement is not None:
+        on_improvement(value)  # the search's first plan
     rng = random.Random(seed)
     improvements = 0
     while n_projects > 1 and time.monotonic() < deadline:

@@ -96,11 +96,13 @@ def improve(
     deadline: float,
     *,
     started: float,
+    floor: float | None = None,
     on_progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
 ) -> LnsResult:
     """Improve ``incumbent`` (of combined value ``value``) by window moves until ``deadline``
-    (a ``time.monotonic()`` instant) or a stop request."""
+    (a ``time.monotonic()`` instant), a stop request, or a value at ``floor`` (a lower
+    bound)."""
     rng = random.Random(options.seed)
     order = sorted(
         (t for t, choice in enumerate(incumbent.tasks) if choice is not None),
@@ -111,6 +113,8 @@ def improve(
     while time.monotonic() < deadline - 0.5 and order:
         if should_stop is not None and should_stop():
             return LnsResult(incumbent, value, moves, improvements, True)
+        if floor is not None and value <= floor + 1e-9:
+            break
         order.sort(key=lambda t: (incumbent.tasks[t].start, t))  # type: ignore[union-attr]
         first = rng.randrange(max(1, len(order) - size + 1))
         free = set(order[first : first + size])

@@ -163,19 +163,19 @@ def solve(
     # The plan returned if the complete search finds nothing better in time.
     fallback = (heuristic[0], heuristic_plan) if heuristic and heuristic_plan else None
     if hint is not None and fallback is not None and wants_lns(problem):
+        floor = None if bounds is None else combined_floor(objectives, bounds)
         order = search_project_order(
             problem,
             score,
             started + ORDER_SHARE * options.time_limit_s,
             seed=options.seed,
-            floor=None if bounds is None else combined_floor(objectives, bounds),
+            floor=floor,
             should_stop=should_stop,
             on_improvement=_order_progress(on_progress, started),
         )
         if order is not None and order.value < fallback[1].objective["combined"]:
             messages.append(
-                f"project-order search: {order.improvements} improvement(s) in "
-                f"{order.evaluations} schedule(s)"
+                f"project-order search: {order.evaluations} schedule(s), best {order.value:g}"
             )
             reordered = _checked_or_none(problem, portfolio, order.schedule, objectives)
             if reordered is not None:
@@ -202,15 +202,18 @@ def solve(
             score,
             started + LNS_SHARE * options.time_limit_s,
             started=started,
+            floor=floor,
             on_progress=on_progress,
             should_stop=should_stop,
         )
-        messages.append(
-            f"window search: {window.improvements} improvement(s) in {window.moves} move(s)"
-        )
-        improved = _checked_or_none(problem, portfolio, window.schedule, objectives)
-        if improved is not None:
-            hint, fallback = window.schedule, (window.schedule, improved)
+        if window.moves:
+            messages.append(
+                f"window search: {window.improvements} improvement(s) in {window.moves} move(s)"
+            )
+        if window.improvements:
+            improved = _checked_or_none(problem, portfolio, window.schedule, objectives)
+            if improved is not None:
+                hint, fallback = window.schedule, (window.schedule, improved)
         if window.cancelled:
             return _finish(
                 problem,

@@ -5,11 +5,14 @@ Portfolios start Monday 2027-01-04 on a Monday-Friday calendar (index 0 = 2027-0
 
 from __future__ import annotations
 
+import importlib
 import time
+
+import pytest
 
 from models import ObjectiveName, Objectives, ObjectiveTerm, PlanStatus, Portfolio
 from models.checker import check_plan
-from solver import SolveOptions
+from solver import ProgressEvent, SolveOptions
 from solver.compile import Problem, compile_portfolio
 from solver.lns import assignment_count, improve, pin_outside, wants_lns
 from solver.result import build_plan, objective_values
@@ -92,3 +95,29 @@ def test_small_portfolios_do_not_use_the_window_search() -> None:
     problem = compile_portfolio(three_projects())
     assert assignment_count(problem) == 0
     assert not wants_lns(problem)
+
+
+def test_large_portfolio_path_reorders_projects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large-portfolio path forced, heuristic plan reversed (4): reordered to 0, optimal."""
+    # ``solver.solve`` is also the name of the function the package exports.
+    solve_module = importlib.import_module("solver.solve")
+    monkeypatch.setattr(solve_module, "wants_lns", lambda problem: True)
+    monkeypatch.setattr(
+        solve_module,
+        "best_heuristic",
+        lambda problem, score: (reversed_plan(problem), "test/reversed"),
+    )
+    p = three_projects()
+    events: list[ProgressEvent] = []
+    plan = solve_module.solve(
+        p, SolveOptions(time_limit_s=10, workers=1, seed=1), on_progress=events.append
+    )
+    assert plan.status == PlanStatus.OPTIMAL
+    assert plan.objective["weighted_tardiness"] == 0
+    assert events[0].phase == "heuristic"
+    assert events[0].incumbent == 4
+    assert events[1].phase == "order"
+    assert events[1].incumbent == 0
+    assert "project-order search: 2 schedule(s), best 0" in plan.messages
+    assert not any(m.startswith("window search") for m in plan.messages)
+    assert check_plan(p, plan).report.ok
