@@ -1,0 +1,132 @@
+"""Dependencies shared by the routers: settings and the JSON body reader.
+
+JSON bodies that hold a portfolio are read here rather than by FastAPI, so that a
+malformed, too deeply nested or too large portfolio gets one clear problem document,
+and a portfolio with bad fields reaches :func:`models.validate_portfolio`, which reports
+every problem with its path at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.problems import ApiError
+from api.settings import ApiSettings
+
+
+def get_settings(request: Request) -> ApiSettings:
+    """The settings the app was created with."""
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when arrays and objects in ``value`` nest deeper than ``limit`` (iterative)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def parse_json(body: bytes, max_depth: int) -> Any:
+    """Parse a JSON body; raise a 400 problem if it is malformed or nested too deeply."""
+    try:
+        value = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise ApiError(
+            400,
+            f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno}.",
+            kind="invalid-json",
+            title="Malformed JSON",
+        ) from None
+    except UnicodeDecodeError:
+        raise ApiError(
+            400, "The request body is not UTF-8 text.", kind="invalid-json", title="Malformed JSON"
+        ) from None
+    except RecursionError:
+        value = None
+        nested_too_deeply = True
+    else:
+        nested_too_deeply = _depth_exceeds(value, max_depth)
+    if nested_too_deeply:
+        raise ApiError(
+            400,
+            f"The request body nests arrays and objects deeper than {max_depth} levels.",
+            kind="nesting-too-deep",
+            title="JSON nested too deeply",
+        )
+    return value
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+async def json_body(request: Request, settings: SettingsDep) -> Any:
+    """The request body parsed as JSON (415 if it is declared as something else)."""
+    content_type = request.headers.get("content-type", "application/json")
+    if not _is_json(content_type):
+        raise ApiError(
+            415,
+            f"The request body must be JSON (Content-Type: application/json), not "
+            f"'{content_type}'.",
+            kind="unsupported-media-type",
+        )
+    body = await request.body()
+    return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+
+
+def count_tasks(data: Any) -> int:
+    """Number of tasks in a portfolio given as parsed JSON (parts of the wrong type: 0)."""
+    if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
+        return 0
+    return sum(
+        len(project["tasks"])
+        for project in data["projects"]
+        if isinstance(project, dict) and isinstance(project.get("tasks"), list)
+    )
+
+
+def check_task_limit(data: Any, settings: ApiSettings) -> None:
+    """Raise a 422 problem when the portfolio has more tasks than the configured limit."""
+    tasks = count_tasks(data)
+    if tasks > settings.max_tasks_per_portfolio:
+        raise ApiError(
+            422,
+            f"The portfolio has {tasks} tasks; this server accepts at most "
+            f"{settings.max_tasks_per_portfolio} per portfolio.",
+            kind="too-many-tasks",
+            title="Too many tasks",
+        )
+
+
+def portfolio_json(data: JsonBody, settings: SettingsDep) -> Any:
+    """The request body as a parsed portfolio document, within the task limit."""
+    check_task_limit(data, settings)
+    return data
+
+
+PortfolioJson = Annotated[Any, Depends(portfolio_json)]

@@ -1,0 +1,32 @@
+"""``/v1/health``: is the process up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.problems import problem_responses
+from api.version import VERSION
+
+router = APIRouter(prefix="/v1", tags=["health"])
+
+
+class Health(BaseModel):
+    """The process answers."""
+
+    status: Literal["ok"] = Field(description="Always 'ok' when the process answers.")
+    version: str = Field(description="Version of optiplan.", examples=["0.1.0"])
+
+
+@router.get(
+    "/health",
+    operation_id="get_health",
+    summary="Is the process up",
+    response_model=Health,
+    responses=problem_responses(500),
+)
+def get_health() -> Health:
+    """Answer 200 as long as the process runs; needs no API key and touches nothing."""
+    return Health(status="ok", version=VERSION)
