@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import ApiError
+from api.problems import ApiError, FieldError
 from api.settings import ApiSettings
 
 
@@ -123,10 +123,32 @@ def check_task_limit(data: Any, settings: ApiSettings) -> None:
         )
 
 
-def portfolio_json(data: JsonBody, settings: SettingsDep) -> Any:
-    """The request body as a parsed portfolio document, within the task limit."""
+def portfolio_json(data: JsonBody, settings: SettingsDep) -> dict[str, Any]:
+    """The request body as a JSON object (422 otherwise), within the task limit."""
+    if not isinstance(data, dict):
+        raise ApiError(
+            422,
+            "The request body is not a portfolio.",
+            kind="invalid-portfolio",
+            title="Invalid portfolio",
+            errors=[
+                FieldError.model_validate(
+                    {
+                        "in": "body",
+                        "path": "",
+                        "message": f"a portfolio must be a JSON object, got {_json_type(data)}",
+                    }
+                )
+            ],
+        )
     check_task_limit(data, settings)
     return data
 
 
-PortfolioJson = Annotated[Any, Depends(portfolio_json)]
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number"}
+    names |= {float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+PortfolioJson = Annotated[dict[str, Any], Depends(portfolio_json)]

@@ -54,14 +54,19 @@ class ValidationReport(BaseModel):
         },
         **problem_responses(400, 413, 415, 422, 500),
     },
-    openapi_extra=portfolio_request_body("The portfolio to validate."),
+    openapi_extra=portfolio_request_body(
+        "The portfolio to validate: any JSON object; what does not fit the Portfolio "
+        "schema is reported in `issues`.",
+        strict=False,
+    ),
 )
 def validate_portfolio_route(portfolio: PortfolioJson) -> ValidationReport:
     """Check a portfolio without storing it; answer 200 with every problem found.
 
     A portfolio with problems is still a successful validation: the answer is 200 with
     `valid: false` and the list of issues. Errors are only for requests that are not a
-    portfolio document at all (malformed JSON, too large, too many tasks).
+    portfolio document at all: malformed JSON (400), too large (413), not JSON (415),
+    not a JSON object or above the task limit (422).
     """
     issues = validate_portfolio(portfolio).issues
     return ValidationReport(valid=not issues, tasks=count_tasks(portfolio), issues=issues)

@@ -65,13 +65,12 @@ def test_wrong_types_and_unknown_fields(client: TestClient, portfolio_data: dict
 
 
 def test_not_an_object(client: TestClient) -> None:
-    """A JSON array instead of an object is a single issue at the root."""
+    """A JSON array instead of an object is a 422 problem with the error at the root."""
     response = client.post(URL, json=[1, 2])
-    assert response.status_code == 200
-    body = response.json()
-    assert body["valid"] is False
-    assert body["tasks"] == 0
-    assert [issue["path"] for issue in body["issues"]] == [""]
+    _problem(response, 422, "invalid-portfolio", "The request body is not a portfolio.")
+    assert response.json()["errors"] == [
+        {"in": "body", "path": "", "message": "a portfolio must be a JSON object, got an array"}
+    ]
 
 
 def test_malformed_json(client: TestClient) -> None:
