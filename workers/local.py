@@ -1,7 +1,9 @@
-"""Run a solve in this process: the same body a worker runs, without a broker.
+"""Run a job in this process: the same body a worker runs, without a broker.
 
 The CLI's ``optiplan solve`` goes through here, so that ``api/`` never imports
-``solver/`` directly (the layer rule of the architecture).
+``solver/`` directly (the layer rule of the architecture). The job is written to a
+private in-memory ledger and run by :func:`workers.runner.execute_job`, exactly as a
+Celery worker would run it.
 """
 
 from __future__ import annotations
@@ -9,9 +11,57 @@ from __future__ import annotations
 from models import Plan, Portfolio
 from solver.options import SolveOptions
 from solver.progress import ProgressCallback, ProgressEvent, StopCallback
-from solver.solve import solve
+from workers.db import Base, make_engine
+from workers.kinds import check_kind, input_snapshot
+from workers.ledger import Ledger
+from workers.runner import execute_job
+from workers.settings import Settings
 
-__all__ = ["ProgressEvent", "SolveOptions", "solve_locally"]
+__all__ = ["LocalJobError", "ProgressEvent", "SolveOptions", "run_locally", "solve_locally"]
+
+
+class LocalJobError(RuntimeError):
+    """The job failed in-process (the message is the ledger's error)."""
+
+
+def run_locally(
+    kind: str,
+    portfolio: Portfolio,
+    options: SolveOptions | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+    should_stop: StopCallback | None = None,
+) -> Plan:
+    """Run a job of ``kind`` in-process through the worker's job body; return its plan."""
+    check_kind(kind)
+    options = options or SolveOptions()
+    engine = make_engine("sqlite://")
+    try:
+        Base.metadata.create_all(engine)
+        ledger = Ledger(engine)
+        job = ledger.create_job(
+            tenant="local",
+            kind=kind,
+            queue="local",
+            input_data=input_snapshot(portfolio),
+            options=options.model_dump(mode="json"),
+        )
+        settings = Settings(progress_interval_s=0.0)
+        execute_job(
+            ledger,
+            job.id,
+            settings,
+            worker="local",
+            on_progress=on_progress,
+            should_stop=should_stop,
+        )
+        finished = ledger.get(job.id)
+        assert finished is not None
+        if finished.result is None:
+            raise LocalJobError(finished.error or f"job ended {finished.state} without a plan")
+        return Plan.model_validate(finished.result)
+    finally:
+        engine.dispose()
 
 
 def solve_locally(
@@ -21,5 +71,7 @@ def solve_locally(
     on_progress: ProgressCallback | None = None,
     should_stop: StopCallback | None = None,
 ) -> Plan:
-    """Solve ``portfolio`` in-process and return the checked plan."""
-    return solve(portfolio, options, on_progress=on_progress, should_stop=should_stop)
+    """Solve ``portfolio`` in-process (a ``schedule`` job) and return the checked plan."""
+    return run_locally(
+        "schedule", portfolio, options, on_progress=on_progress, should_stop=should_stop
+    )

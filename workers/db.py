@@ -1,0 +1,177 @@
+"""The job ledger's tables (SQLAlchemy 2), its engine, and its migrations.
+
+The ledger is the source of truth for jobs: the broker only carries job ids. Tables are
+created and changed only by the Alembic revisions in ``workers/migrations``
+(:func:`upgrade_database`); the API layer chains its own revisions after
+:data:`HEAD_REVISION`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import fcntl
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+#: The head revision of this package's migrations (later revisions chain after it).
+HEAD_REVISION = "0001_job_ledger"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class JobState(enum.StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+#: States a job never leaves.
+FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger's tables."""
+
+    type_annotation_map = {dict[str, Any]: JsonType}  # noqa: RUF012
+
+
+class JobRow(Base):
+    """One job: its input snapshot, state, attempts, result or error."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    queue: Mapped[str] = mapped_column(String(128))
+    input: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    options: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    run_token: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class JobEventRow(Base):
+    """One event of a job (state change or solver progress), numbered per job from 1."""
+
+    __tablename__ = "job_events"
+
+    job_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL and a busy timeout: the CLI, the API and workers share one SQLite file."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the ledger at ``url`` (SQLite files get WAL and a busy timeout)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            engine = create_engine(
+                url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise concurrent upgrades (several workers starting at once)."""
+    backend = engine.url.get_backend_name()
+    if backend == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(7312001)"))
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(7312001)"))
+                connection.commit()
+    elif backend == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        lock_path = Path(f"{engine.url.database}.migrate.lock")
+        with lock_path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    else:
+        yield
+
+
+def upgrade_database(url: str | Engine, revision: str = "head") -> None:
+    """Run ``alembic upgrade <revision>`` on the ledger at ``url`` (idempotent)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with _migration_lock(engine), engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    if not isinstance(url, Engine):
+        engine.dispose()

@@ -1,0 +1,371 @@
+"""Operations on the job ledger: every state change of a job is one guarded UPDATE.
+
+A job is *claimed* by one attempt at a time (a fresh ``run_token``); only the holder of
+the token may write progress as the runner or the result. That is what makes a
+re-delivered message harmless: a second delivery of a finished job finds it final, a
+second delivery of a running job finds its heartbeat fresh, and either way it does
+nothing. A job whose worker died (heartbeat stale) is claimed again by the next delivery
+or re-queued by the recovery sweep (:mod:`workers.recovery`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select, update
+
+from workers.db import FINAL_STATES, JobEventRow, JobRow, JobState, make_sessionmaker, utcnow
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """``moment`` with UTC attached if the database returned it naive (SQLite)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """What a running attempt learns when it reports it is alive."""
+
+    owned: bool  # False: the job is no longer this attempt's (finished or reclaimed)
+    cancel_requested: bool
+
+
+def _rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE (``CursorResult.rowcount``)."""
+    return int(result.rowcount)
+
+
+class Ledger:
+    """The job ledger on one database engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = make_sessionmaker(engine)
+
+    # ------------------------------------------------------------------ creation, reads
+    def create_job(
+        self,
+        *,
+        tenant: str,
+        kind: str,
+        queue: str,
+        input_data: dict[str, Any],
+        options: dict[str, Any],
+    ) -> JobRow:
+        """Write a new job in state ``queued`` (with its first event) and return it."""
+        now = utcnow()
+        job = JobRow(
+            id=str(uuid.uuid4()),
+            tenant=tenant,
+            kind=kind,
+            state=JobState.QUEUED.value,
+            queue=queue,
+            input=input_data,
+            options=options,
+            attempts=0,
+            cancel_requested=False,
+            event_count=1,
+            created_at=now,
+            enqueued_at=now,
+        )
+        with self.sessions.begin() as session:
+            session.add(job)
+            session.flush()
+            session.add(
+                JobEventRow(job_id=job.id, seq=1, at=now, kind="state", data={"state": "queued"})
+            )
+        return job
+
+    def get(self, job_id: str, tenant: str | None = None) -> JobRow | None:
+        """The job, if it exists (and belongs to ``tenant`` when given)."""
+        with self.sessions() as session:
+            job = session.get(JobRow, job_id)
+            if job is None or (tenant is not None and job.tenant != tenant):
+                return None
+            return job
+
+    def list_jobs(
+        self,
+        tenant: str,
+        *,
+        state: str | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[JobRow], int]:
+        """A page of the tenant's jobs, newest first, and the total count."""
+        query = select(JobRow).where(JobRow.tenant == tenant)
+        if state is not None:
+            query = query.where(JobRow.state == state)
+        if kind is not None:
+            query = query.where(JobRow.kind == kind)
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(
+                query.order_by(JobRow.created_at.desc(), JobRow.id).limit(limit).offset(offset)
+            ).all()
+            return list(rows), total
+
+    def events_after(self, job_id: str, after_seq: int = 0) -> list[JobEventRow]:
+        """The job's events with ``seq > after_seq``, in order."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(JobEventRow)
+                    .where(JobEventRow.job_id == job_id, JobEventRow.seq > after_seq)
+                    .order_by(JobEventRow.seq)
+                ).all()
+            )
+
+    # ------------------------------------------------------------------ events
+    def add_event(self, job_id: str, kind: str, data: dict[str, Any]) -> JobEventRow:
+        """Append an event; its ``seq`` comes from the job row (locked), so it is dense."""
+        with self.sessions.begin() as session:
+            return self._add_event(session, job_id, kind, data)
+
+    @staticmethod
+    def _add_event(session: Any, job_id: str, kind: str, data: dict[str, Any]) -> JobEventRow:
+        seq = session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id)
+            .values(event_count=JobRow.event_count + 1)
+            .returning(JobRow.event_count)
+        ).scalar_one()
+        row = JobEventRow(job_id=job_id, seq=seq, at=utcnow(), kind=kind, data=data)
+        session.add(row)
+        session.flush()
+        return row
+
+    # ------------------------------------------------------------------ life cycle
+    def claim(self, job_id: str, worker: str, stale_before: datetime) -> tuple[JobRow, str] | None:
+        """Start an attempt: queued (or running with a stale heartbeat) -> running.
+
+        Returns the job and the attempt's token, or None when the job is final, running
+        elsewhere, or unknown.
+        """
+        token = str(uuid.uuid4())
+        now = utcnow()
+        with self.sessions.begin() as session:
+            claimed = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == job_id,
+                    or_(
+                        JobRow.state == JobState.QUEUED.value,
+                        (JobRow.state == JobState.RUNNING.value)
+                        & (JobRow.heartbeat_at < stale_before),
+                    ),
+                )
+                .values(
+                    state=JobState.RUNNING.value,
+                    run_token=token,
+                    worker=worker,
+                    attempts=JobRow.attempts + 1,
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
+            if _rowcount(claimed) != 1:
+                return None
+            job = session.get(JobRow, job_id)
+            assert job is not None
+            session.refresh(job)
+            self._add_event(
+                session,
+                job_id,
+                "state",
+                {"state": "running", "worker": worker, "attempt": job.attempts},
+            )
+            return job, token
+
+    def heartbeat(self, job_id: str, token: str) -> Heartbeat:
+        """Record that the attempt is alive; tell it whether to stop."""
+        with self.sessions.begin() as session:
+            updated = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == job_id,
+                    JobRow.run_token == token,
+                    JobRow.state == JobState.RUNNING.value,
+                )
+                .values(heartbeat_at=utcnow())
+                .returning(JobRow.cancel_requested)
+            ).first()
+        if updated is None:
+            return Heartbeat(owned=False, cancel_requested=False)
+        return Heartbeat(owned=True, cancel_requested=bool(updated[0]))
+
+    def cancel_requested(self, job_id: str) -> bool:
+        """Whether a cancel was requested (cheap read)."""
+        with self.sessions() as session:
+            return bool(session.scalar(select(JobRow.cancel_requested).where(JobRow.id == job_id)))
+
+    def finish(
+        self,
+        job_id: str,
+        token: str,
+        state: JobState,
+        *,
+        result: dict[str, Any] | None,
+        error: str | None,
+        event: dict[str, Any] | None = None,
+    ) -> bool:
+        """Write the one result of the job; False if this attempt no longer owns it."""
+        with self.sessions.begin() as session:
+            done = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == job_id,
+                    JobRow.run_token == token,
+                    JobRow.state == JobState.RUNNING.value,
+                )
+                .values(state=state.value, result=result, error=error, finished_at=utcnow())
+            )
+            if _rowcount(done) != 1:
+                return False
+            self._add_event(session, job_id, "state", {"state": state.value, **(event or {})})
+            return True
+
+    def release(self, job_id: str, token: str, reason: str) -> bool:
+        """Give the job back to the queue (before a retry); False if not owned."""
+        with self.sessions.begin() as session:
+            done = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == job_id,
+                    JobRow.run_token == token,
+                    JobRow.state == JobState.RUNNING.value,
+                )
+                .values(state=JobState.QUEUED.value, run_token=None, enqueued_at=utcnow())
+            )
+            if _rowcount(done) != 1:
+                return False
+            self._add_event(session, job_id, "state", {"state": "queued", "reason": reason})
+            return True
+
+    def fail_final(self, job_id: str, error: str) -> bool:
+        """Mark a job failed whoever holds it (retries exhausted); False if already final."""
+        with self.sessions.begin() as session:
+            done = session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state.not_in([s.value for s in FINAL_STATES]))
+                .values(state=JobState.FAILED.value, error=error, finished_at=utcnow())
+            )
+            if _rowcount(done) != 1:
+                return False
+            self._add_event(session, job_id, "state", {"state": "failed", "error": error})
+            return True
+
+    def request_cancel(self, job_id: str, tenant: str | None = None) -> JobRow | None:
+        """Cancel: a queued job ends at once; a running one is flagged and stops itself."""
+        with self.sessions.begin() as session:
+            job = session.get(JobRow, job_id)
+            if job is None or (tenant is not None and job.tenant != tenant):
+                return None
+            now = utcnow()
+            queued = session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
+                .values(state=JobState.CANCELLED.value, cancel_requested=True, finished_at=now)
+            )
+            if _rowcount(queued) == 1:
+                self._add_event(
+                    session, job_id, "state", {"state": "cancelled", "reason": "before start"}
+                )
+            else:
+                flagged = session.execute(
+                    update(JobRow)
+                    .where(
+                        JobRow.id == job_id,
+                        JobRow.state == JobState.RUNNING.value,
+                        JobRow.cancel_requested.is_(False),
+                    )
+                    .values(cancel_requested=True)
+                )
+                if _rowcount(flagged) == 1:
+                    self._add_event(session, job_id, "cancel_requested", {})
+            session.refresh(job)
+            return job
+
+    # ------------------------------------------------------------------ recovery
+    def orphaned(self, stale_before: datetime) -> list[str]:
+        """Ids of running jobs whose heartbeat is older than ``stale_before``."""
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(JobRow.id).where(
+                        JobRow.state == JobState.RUNNING.value,
+                        JobRow.heartbeat_at < stale_before,
+                    )
+                ).all()
+            )
+
+    def requeue_orphan(self, job_id: str, stale_before: datetime) -> JobRow | None:
+        """Take an orphaned job back to ``queued`` (or ``cancelled`` if that was asked).
+
+        Returns the job when it was re-queued and must be sent again, else None.
+        """
+        with self.sessions.begin() as session:
+            job = session.get(JobRow, job_id)
+            if job is None:
+                return None
+            guard = (
+                (JobRow.id == job_id)
+                & (JobRow.state == JobState.RUNNING.value)
+                & (JobRow.heartbeat_at < stale_before)
+            )
+            if job.cancel_requested:
+                done = session.execute(
+                    update(JobRow)
+                    .where(guard)
+                    .values(
+                        state=JobState.CANCELLED.value,
+                        run_token=None,
+                        finished_at=utcnow(),
+                        error="the worker was lost while the job was being cancelled",
+                    )
+                )
+                if _rowcount(done) == 1:
+                    self._add_event(
+                        session, job_id, "state", {"state": "cancelled", "reason": "worker lost"}
+                    )
+                return None
+            done = session.execute(
+                update(JobRow)
+                .where(guard)
+                .values(state=JobState.QUEUED.value, run_token=None, enqueued_at=utcnow())
+            )
+            if _rowcount(done) != 1:
+                return None
+            self._add_event(
+                session,
+                job_id,
+                "state",
+                {"state": "queued", "reason": f"worker {job.worker} lost; re-queued"},
+            )
+            session.refresh(job)
+            return job
+
+    def queued_before(self, moment: datetime) -> list[tuple[str, str]]:
+        """(id, queue) of queued jobs last sent before ``moment``, oldest first."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(JobRow.id, JobRow.queue)
+                .where(JobRow.state == JobState.QUEUED.value, JobRow.enqueued_at < moment)
+                .order_by(JobRow.enqueued_at)
+            ).all()
+            return [(row[0], row[1]) for row in rows]
+
+    def mark_enqueued(self, job_id: str) -> None:
+        """Record that the job's id was (re)sent to the broker now."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
+                .values(enqueued_at=utcnow())
+            )
