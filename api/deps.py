@@ -12,10 +12,17 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from api.problems import ApiError, FieldError
+from api.schemas import JobCreate
 from api.settings import ApiSettings
+from api.store import KeyStore, PortfolioStore
+from workers.service import JobService
 
 
 def get_settings(request: Request) -> ApiSettings:
@@ -25,6 +32,52 @@ def get_settings(request: Request) -> ApiSettings:
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def get_jobs(request: Request) -> JobService:
+    """The jobs service (ledger and broker) of the app."""
+    jobs: JobService = request.app.state.jobs
+    return jobs
+
+
+def get_portfolio_store(request: Request) -> PortfolioStore:
+    """The portfolio store of the app."""
+    store: PortfolioStore = request.app.state.portfolios
+    return store
+
+
+JobsDep = Annotated[JobService, Depends(get_jobs)]
+PortfolioStoreDep = Annotated[PortfolioStore, Depends(get_portfolio_store)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="A tenant's API key (`optiplan keys create TENANT`), sent as "
+    "`Authorization: Bearer <key>`.",
+)
+
+
+def current_tenant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The tenant of the request's API key; 401 without a valid key."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401,
+            "This route needs an API key: send 'Authorization: Bearer <key>'.",
+            kind="unauthorized",
+            headers=challenge,
+        )
+    keys: KeyStore = request.app.state.keys
+    tenant = keys.tenant_of(credentials.credentials)
+    if tenant is None:
+        raise ApiError(401, "The API key is not valid.", kind="unauthorized", headers=challenge)
+    return tenant
+
+
+CurrentTenant = Annotated[str, Depends(current_tenant)]
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -82,16 +135,48 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+def _unsupported(content_type: str, *, upload: bool) -> ApiError:
+    accepted = "JSON (Content-Type: application/json)"
+    if upload:
+        accepted += " or a file upload (multipart/form-data, field 'file')"
+    return ApiError(
+        415,
+        f"The request body must be {accepted}, not '{content_type}'.",
+        kind="unsupported-media-type",
+    )
+
+
 async def json_body(request: Request, settings: SettingsDep) -> Any:
     """The request body parsed as JSON (415 if it is declared as something else)."""
     content_type = request.headers.get("content-type", "application/json")
     if not _is_json(content_type):
-        raise ApiError(
-            415,
-            f"The request body must be JSON (Content-Type: application/json), not "
-            f"'{content_type}'.",
-            kind="unsupported-media-type",
-        )
+        raise _unsupported(content_type, upload=False)
+    body = await request.body()
+    return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+
+
+async def json_or_upload_body(request: Request, settings: SettingsDep) -> Any:
+    """The request body as JSON, or the JSON file uploaded as form field ``file``."""
+    content_type = request.headers.get("content-type", "application/json")
+    if content_type.lower().startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise ApiError(
+                    422,
+                    "The upload has no file in the form field 'file'.",
+                    kind="invalid-request",
+                    title="Invalid request",
+                    errors=[
+                        FieldError.model_validate(
+                            {"in": "body", "path": "file", "message": "field required"}
+                        )
+                    ],
+                )
+            body = await upload.read()
+        return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+    if not _is_json(content_type):
+        raise _unsupported(content_type, upload=True)
     body = await request.body()
     return await run_in_threadpool(parse_json, body, settings.max_json_depth)
 
@@ -123,8 +208,8 @@ def check_task_limit(data: Any, settings: ApiSettings) -> None:
         )
 
 
-def portfolio_json(data: JsonBody, settings: SettingsDep) -> dict[str, Any]:
-    """The request body as a JSON object (422 otherwise), within the task limit."""
+def as_portfolio_document(data: Any, settings: ApiSettings) -> dict[str, Any]:
+    """``data`` if it is a JSON object within the task limit, else a 422 problem."""
     if not isinstance(data, dict):
         raise ApiError(
             422,
@@ -151,4 +236,33 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def portfolio_json(data: JsonBody, settings: SettingsDep) -> dict[str, Any]:
+    """The JSON body as a portfolio document (object, within the task limit)."""
+    return as_portfolio_document(data, settings)
+
+
+def portfolio_upload(
+    data: Annotated[Any, Depends(json_or_upload_body)], settings: SettingsDep
+) -> dict[str, Any]:
+    """The JSON body or uploaded file as a portfolio document."""
+    return as_portfolio_document(data, settings)
+
+
 PortfolioJson = Annotated[dict[str, Any], Depends(portfolio_json)]
+PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
+
+
+def job_request(data: JsonBody, settings: SettingsDep) -> JobCreate:
+    """The JSON body as a job request (422 with every bad field otherwise)."""
+    try:
+        request = JobCreate.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    if request.portfolio is not None:
+        check_task_limit(request.portfolio, settings)
+    return request
+
+
+JobRequest = Annotated[JobCreate, Depends(job_request)]

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.problems import Problem
+from api.schemas import PORTFOLIO_SCHEMA_MARK, JobCreate
 from models import Portfolio
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -20,6 +21,7 @@ _REF_TEMPLATE = "#/components/schemas/{model}"
 TAGS = [
     {"name": "health", "description": "Is the service up and able to work."},
     {"name": "portfolios", "description": "Portfolios: the input of every solve."},
+    {"name": "jobs", "description": "Solves: submit, follow (SSE), fetch the plan, cancel."},
 ]
 
 
@@ -41,7 +43,9 @@ def invalid_example_portfolio() -> dict[str, Any]:
     return data
 
 
-def portfolio_request_body(description: str, *, strict: bool = True) -> dict[str, Any]:
+def portfolio_request_body(
+    description: str, *, strict: bool = True, upload: bool = False
+) -> dict[str, Any]:
     """``openapi_extra`` for a route whose JSON body is a portfolio read by the route.
 
     With ``strict`` the body must match the ``Portfolio`` schema; otherwise any JSON
@@ -56,21 +60,59 @@ def portfolio_request_body(description: str, *, strict: bool = True) -> dict[str
             "the rules that span objects.",
         }
     )
+    examples: dict[str, Any] = {
+        "demo": {
+            "summary": "The demo portfolio (3 projects, 20 tasks)",
+            "value": example_portfolio(),
+        }
+    }
+    if not strict:
+        examples["invalid"] = {
+            "summary": "The demo portfolio with two mistakes",
+            "value": invalid_example_portfolio(),
+        }
+    content: dict[str, Any] = {"application/json": {"schema": schema, "examples": examples}}
+    if upload:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A portfolio JSON file.",
+                    }
+                },
+                "required": ["file"],
+            }
+        }
+    return {"requestBody": {"required": True, "description": description, "content": content}}
+
+
+def job_request_body(description: str) -> dict[str, Any]:
+    """``openapi_extra`` for a route whose JSON body is a :class:`api.schemas.JobCreate`."""
     return {
         "requestBody": {
             "required": True,
             "description": description,
             "content": {
                 "application/json": {
-                    "schema": schema,
+                    "schema": {"$ref": "#/components/schemas/JobCreate"},
                     "examples": {
-                        "demo": {
-                            "summary": "The demo portfolio (3 projects, 20 tasks)",
-                            "value": example_portfolio(),
+                        "inline": {
+                            "summary": "Schedule the demo portfolio, 10 s at most",
+                            "value": {
+                                "kind": "schedule",
+                                "portfolio": example_portfolio(),
+                                "options": {"time_limit_s": 10},
+                            },
                         },
-                        "invalid": {
-                            "summary": "The demo portfolio with two mistakes",
-                            "value": invalid_example_portfolio(),
+                        "stored": {
+                            "summary": "Schedule a stored portfolio",
+                            "value": {
+                                "kind": "schedule",
+                                "portfolio_id": "0b8f6c1e-4f57-4a43-9d43-1f0e2a9c7b11",
+                            },
                         },
                     },
                 }
@@ -79,12 +121,24 @@ def portfolio_request_body(description: str, *, strict: bool = True) -> dict[str
     }
 
 
+def _link_portfolio(node: Any) -> Any:
+    """Replace every schema marked with PORTFOLIO_SCHEMA_MARK by a reference to Portfolio."""
+    if isinstance(node, dict):
+        if node.get(PORTFOLIO_SCHEMA_MARK):
+            return {"$ref": "#/components/schemas/Portfolio"}
+        return {key: _link_portfolio(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_link_portfolio(item) for item in node]
+    return node
+
+
 def install_openapi(app: FastAPI) -> None:
     """Make ``app.openapi()`` include the portfolio schema the routes read by hand."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is not None:
-            return app.openapi_schema
+            cached: dict[str, Any] = app.openapi_schema
+            return cached
         schema = get_openapi(
             title=app.title,
             version=app.version,
@@ -97,11 +151,13 @@ def install_openapi(app: FastAPI) -> None:
         for name, definition in portfolio_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components.setdefault("Portfolio", portfolio_schema)
-        problem_schema = Problem.model_json_schema(ref_template=_REF_TEMPLATE, by_alias=True)
-        for name, definition in problem_schema.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components.setdefault("Problem", problem_schema)
-        app.openapi_schema = schema
-        return schema
+        for model in (Problem, JobCreate):
+            model_schema = model.model_json_schema(ref_template=_REF_TEMPLATE, by_alias=True)
+            for name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, model_schema)
+        linked: dict[str, Any] = _link_portfolio(schema)
+        app.openapi_schema = linked
+        return linked
 
     app.openapi = build  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ with the request id and answered with a bare 500 problem that carries the same i
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Literal
@@ -188,9 +189,24 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description
     if status == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:
         detail = f"There is nothing at {request.url.path}."
-    elif status == 405 and exc.detail == HTTPStatus.METHOD_NOT_ALLOWED.phrase:
-        detail = f"{request.method} is not allowed on {request.url.path}."
-    return problem_response(request, status, detail, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        if exc.detail == HTTPStatus.METHOD_NOT_ALLOWED.phrase:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(request, status, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts at the request's path (Starlette names only those
+    of the first route whose path matches). The app lists its routes in
+    ``app.state.route_methods`` as (path regex, methods)."""
+    table: list[tuple[re.Pattern[str], set[str]]] = getattr(request.app.state, "route_methods", [])
+    methods: set[str] = set()
+    for pattern, allowed in table:
+        if pattern.match(request.url.path):
+            methods.update(allowed)
+    return sorted(methods)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -207,6 +223,34 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         500,
         f"An unexpected error occurred; it has been logged with request id {request_id}.",
     )
+
+
+def reject_unknown_query_parameters(request: Request) -> None:
+    """422 for query parameters the route does not declare (likely typos)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    known: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        known.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        raise ApiError(
+            422,
+            f"Unknown query parameter(s): {', '.join(repr(name) for name in unknown)}.",
+            kind="invalid-request",
+            title="Invalid request",
+            errors=[
+                FieldError.model_validate(
+                    {"in": "query", "path": name, "message": "unknown query parameter"}
+                )
+                for name in unknown
+            ],
+        )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -238,4 +282,5 @@ _DESCRIPTIONS = {
     "of the server is exceeded.",
     429: "Too many jobs in flight for this tenant; retry after `Retry-After` seconds.",
     500: "Unexpected error; the problem carries the request id under which it was logged.",
+    503: "The database or the broker does not answer.",
 }

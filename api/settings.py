@@ -1,4 +1,8 @@
-"""Settings of the HTTP API, read from ``OPTIPLAN_*`` environment variables."""
+"""Settings of the HTTP API, read from ``OPTIPLAN_*`` environment variables.
+
+The jobs layer has its own (:class:`workers.settings.Settings`: database, broker, the
+longest solve time a job may ask for); these are the limits of the HTTP side.
+"""
 
 from __future__ import annotations
 
@@ -22,4 +26,16 @@ class ApiSettings(BaseSettings):
     )
     max_json_depth: int = Field(
         32, ge=8, le=500, description="Deepest nesting of arrays and objects in a JSON body."
+    )
+    max_jobs_in_flight: int = Field(
+        10, ge=1, description="Queued plus running jobs a tenant may have (429 beyond)."
+    )
+    max_wait_s: float = Field(
+        60.0, ge=0, description="Longest wait a `POST /v1/solve?wait=S` request may ask for."
+    )
+    sse_keepalive_s: float = Field(
+        10.0, gt=0, description="Seconds between keep-alive comments on a quiet event stream."
+    )
+    key_cache_s: float = Field(
+        30.0, ge=0, description="How long a verified API key is remembered in this process."
     )

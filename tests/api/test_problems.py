@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
-from api.app import create_app
-from api.settings import ApiSettings
 
 
 def test_unknown_path_is_a_404_problem(client: TestClient) -> None:
@@ -49,9 +48,11 @@ def test_bad_client_request_id_is_replaced(client: TestClient) -> None:
     assert response.headers["x-request-id"] != "x\ty<script>"
 
 
-def test_unexpected_error_is_a_logged_500_without_trace(caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_is_a_logged_500_without_trace(
+    make_app: Callable[..., FastAPI], caplog: pytest.LogCaptureFixture
+) -> None:
     """An exception in a route gives a 500 problem; the log has the trace and request id."""
-    app = create_app(ApiSettings())
+    app = make_app()
 
     def explode() -> None:
         raise RuntimeError("secret internal detail")
@@ -78,9 +79,11 @@ def test_unexpected_error_is_a_logged_500_without_trace(caplog: pytest.LogCaptur
     assert record.exc_info is not None
 
 
-def test_bad_query_parameter_is_a_422_problem_with_path() -> None:
+def test_bad_query_parameter_is_a_422_problem_with_path(
+    make_app: Callable[..., FastAPI],
+) -> None:
     """A query parameter of the wrong type gives 422 with {in, path, message} per field."""
-    app = create_app(ApiSettings())
+    app = make_app()
 
     def paged(limit: int = 10) -> dict[str, int]:
         return {"limit": limit}
