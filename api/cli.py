@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from api.cli_jobs import register as register_job_commands
 from api.formats import read_instance
 from models import (
     ObjectiveName,
@@ -254,6 +255,9 @@ def _print_plan(plan: Plan) -> None:
         console.print(f"objectives: {objective}")
     for line in plan.explanation:
         console.print(f"[yellow]{line}[/yellow]")
+
+
+register_job_commands(app)
 
 
 def main() -> None:

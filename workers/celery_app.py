@@ -11,12 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
 from workers.settings import Settings
 
 #: Name of the task that runs a job (the broker carries only its id).
 RUN_JOB_TASK = "optiplan.run_job"
+
+
+def _direct_queue(name: str) -> Queue:
+    """A queue bound to its own direct exchange under its own name."""
+    exchange = Exchange(name, type="direct")  # type: ignore[no-untyped-call]
+    return Queue(name, exchange, routing_key=name)  # type: ignore[no-untyped-call]
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -37,10 +43,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "worker_concurrency": settings.concurrency,
         "task_queues": (
-            Queue(settings.long_queue),  # type: ignore[no-untyped-call]
-            Queue(settings.short_queue),  # type: ignore[no-untyped-call]
+            _direct_queue(settings.long_queue),
+            _direct_queue(settings.short_queue),
         ),
         "task_default_queue": settings.short_queue,
+        "task_default_exchange": settings.short_queue,
+        "task_default_routing_key": settings.short_queue,
         "task_routes": {RUN_JOB_TASK: {"queue": settings.long_queue}},
         "task_create_missing_queues": False,
         "broker_connection_retry_on_startup": True,

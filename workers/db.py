@@ -37,7 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import StaticPool
 
 #: The head revision of this package's migrations (later revisions chain after it).
-HEAD_REVISION = "0001_job_ledger"
+HEAD_REVISION = "0002_job_children"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -75,6 +75,9 @@ class JobRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(64), index=True)
+    parent_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("jobs.id", name="fk_jobs_parent_id"), nullable=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), index=True)
     queue: Mapped[str] = mapped_column(String(128))

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from workers.db import FINAL_STATES, JobEventRow, JobRow, JobState, make_sessionmaker, utcnow
 
@@ -81,6 +82,137 @@ class Ledger:
             )
         return job
 
+    def create_batch(
+        self,
+        *,
+        tenant: str,
+        kind: str,
+        queue: str,
+        child_queue: str,
+        children: list[tuple[str, str, dict[str, Any], dict[str, Any]]],
+        options: dict[str, Any],
+    ) -> tuple[JobRow, list[JobRow]]:
+        """Write a parent job and its children (label, kind, input, options), all queued."""
+        now = utcnow()
+        parent_id = str(uuid.uuid4())
+        rows = [
+            JobRow(
+                id=str(uuid.uuid4()),
+                tenant=tenant,
+                parent_id=parent_id,
+                kind=child_kind,
+                state=JobState.QUEUED.value,
+                queue=child_queue,
+                input=child_input,
+                options=child_options,
+                attempts=0,
+                cancel_requested=False,
+                event_count=1,
+                created_at=now,
+                enqueued_at=now,
+            )
+            for _, child_kind, child_input, child_options in children
+        ]
+        parent = JobRow(
+            id=parent_id,
+            tenant=tenant,
+            kind=kind,
+            state=JobState.QUEUED.value,
+            queue=queue,
+            input={
+                "children": [
+                    {"label": label, "job_id": row.id}
+                    for (label, _, _, _), row in zip(children, rows, strict=True)
+                ]
+            },
+            options=options,
+            attempts=0,
+            cancel_requested=False,
+            event_count=1,
+            created_at=now,
+            enqueued_at=now,
+        )
+        with self.sessions.begin() as session:
+            session.add(parent)
+            session.flush()
+            session.add_all(rows)
+            session.flush()
+            for job in [parent, *rows]:
+                session.add(
+                    JobEventRow(
+                        job_id=job.id, seq=1, at=now, kind="state", data={"state": "queued"}
+                    )
+                )
+        return parent, rows
+
+    def children(self, parent_id: str) -> list[JobRow]:
+        """The parent's children in the order they were submitted."""
+        with self.sessions() as session:
+            parent = session.get(JobRow, parent_id)
+            if parent is None:
+                return []
+            order = [item["job_id"] for item in parent.input.get("children", [])]
+            rows = {
+                row.id: row
+                for row in session.scalars(select(JobRow).where(JobRow.parent_id == parent_id))
+            }
+            return [rows[job_id] for job_id in order if job_id in rows]
+
+    def pending_children(self, parent_id: str) -> int:
+        """How many of the parent's children are not final yet."""
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(JobRow)
+                    .where(
+                        JobRow.parent_id == parent_id,
+                        JobRow.state.not_in([s.value for s in FINAL_STATES]),
+                    )
+                )
+                or 0
+            )
+
+    def finish_gathered(
+        self, parent_id: str, state: JobState, result: dict[str, Any], error: str | None
+    ) -> bool:
+        """Write a parent's gathered result once (False if it is already final)."""
+        with self.sessions.begin() as session:
+            done = session.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == parent_id,
+                    JobRow.state.not_in([s.value for s in FINAL_STATES]),
+                )
+                .values(state=state.value, result=result, error=error, finished_at=utcnow())
+            )
+            if _rowcount(done) != 1:
+                return False
+            self._add_event(session, parent_id, "state", {"state": state.value})
+            return True
+
+    def gatherable(self, kind: str) -> list[str]:
+        """Parents of ``kind`` that are not final although all their children are."""
+        child = aliased(JobRow)
+        with self.sessions() as session:
+            pending_child = (
+                select(child.id)
+                .where(
+                    child.parent_id == JobRow.id,
+                    child.state.not_in([s.value for s in FINAL_STATES]),
+                )
+                .exists()
+            )
+            return list(
+                session.scalars(
+                    select(JobRow.id).where(
+                        JobRow.kind == kind,
+                        JobRow.state.not_in([s.value for s in FINAL_STATES]),
+                        ~pending_child,
+                    )
+                ).all()
+            )
+
     def get(self, job_id: str, tenant: str | None = None) -> JobRow | None:
         """The job, if it exists (and belongs to ``tenant`` when given)."""
         with self.sessions() as session:
@@ -121,6 +253,16 @@ class Ledger:
                     .order_by(JobEventRow.seq)
                 ).all()
             )
+
+    def latest_event(self, job_id: str, kind: str) -> JobEventRow | None:
+        """The job's last event of ``kind``."""
+        with self.sessions() as session:
+            return session.scalars(
+                select(JobEventRow)
+                .where(JobEventRow.job_id == job_id, JobEventRow.kind == kind)
+                .order_by(JobEventRow.seq.desc())
+                .limit(1)
+            ).first()
 
     # ------------------------------------------------------------------ events
     def add_event(self, job_id: str, kind: str, data: dict[str, Any]) -> JobEventRow:
@@ -181,6 +323,14 @@ class Ledger:
                 "state",
                 {"state": "running", "worker": worker, "attempt": job.attempts},
             )
+            if job.parent_id is not None:
+                started = session.execute(
+                    update(JobRow)
+                    .where(JobRow.id == job.parent_id, JobRow.state == JobState.QUEUED.value)
+                    .values(state=JobState.RUNNING.value, started_at=now)
+                )
+                if _rowcount(started) == 1:
+                    self._add_event(session, job.parent_id, "state", {"state": "running"})
             return job, token
 
     def heartbeat(self, job_id: str, token: str) -> Heartbeat:
@@ -290,7 +440,13 @@ class Ledger:
                 if _rowcount(flagged) == 1:
                     self._add_event(session, job_id, "cancel_requested", {})
             session.refresh(job)
-            return job
+            children = [
+                child.id
+                for child in session.scalars(select(JobRow).where(JobRow.parent_id == job_id))
+            ]
+        for child_id in children:
+            self.request_cancel(child_id)
+        return job
 
     # ------------------------------------------------------------------ recovery
     def orphaned(self, stale_before: datetime) -> list[str]:

@@ -5,6 +5,8 @@ Each worker runs it every ``recovery_interval_s`` in a thread of its main proces
 - a running job whose heartbeat is older than ``heartbeat_timeout_s`` lost its worker:
   it goes back to ``queued`` (attempts are kept) and its id is sent again; if a cancel
   had been requested it ends ``cancelled`` instead;
+- batch parents whose children are all final are gathered (the message that should
+  have done it was lost);
 - queued jobs older than ``requeue_after_s`` are sent again when their queue is empty:
   the broker lost their messages (a restart without persistence). A message that was
   not lost after all only leads to a second delivery, which the ledger turns into a
@@ -26,7 +28,9 @@ from celery import Celery
 
 from workers.celery_app import queue_size, send_run_job
 from workers.db import utcnow
+from workers.fanout import BATCH_KIND, gather
 from workers.ledger import Ledger
+from workers.runner import INFRASTRUCTURE_ERRORS, readable_error
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ class SweepReport:
 
     requeued_orphans: list[str] = field(default_factory=list)
     resent_queued: list[str] = field(default_factory=list)
+    gathered: list[str] = field(default_factory=list)
 
 
 def sweep(ledger: Ledger, app: Celery, settings: Settings) -> SweepReport:
@@ -61,11 +66,16 @@ def sweep(ledger: Ledger, app: Celery, settings: Settings) -> SweepReport:
                 if job is not None:
                     _send(app, ledger, settings, job_id, queue, job.options)
                     report.resent_queued.append(job_id)
-    if report.requeued_orphans or report.resent_queued:
+    for parent_id in ledger.gatherable(BATCH_KIND):
+        gather(ledger, parent_id)
+        report.gathered.append(parent_id)
+    if report.requeued_orphans or report.resent_queued or report.gathered:
         log.warning(
-            "recovery: re-queued %d orphaned job(s), re-sent %d queued job(s)",
+            "recovery: re-queued %d orphaned job(s), re-sent %d queued job(s), "
+            "gathered %d batch(es)",
             len(report.requeued_orphans),
             len(report.resent_queued),
+            len(report.gathered),
         )
     return report
 
@@ -97,5 +107,7 @@ class RecoveryThread(threading.Thread):
         while not self.stopped.wait(self.settings.recovery_interval_s):
             try:
                 sweep(self.ledger, self.app, self.settings)
+            except INFRASTRUCTURE_ERRORS as error:
+                log.warning("recovery sweep skipped: %s", readable_error(error))
             except Exception:
                 log.exception("recovery sweep failed; trying again later")

@@ -11,11 +11,13 @@ is not a fault: the job succeeds with a plan whose status says ``infeasible``.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +31,7 @@ from solver.options import SolveOptions
 from solver.progress import ProgressCallback, ProgressEvent, StopCallback
 from workers.db import JobState, utcnow
 from workers.events import NullPublisher, Publisher
+from workers.fanout import BATCH_KIND, gather
 from workers.kinds import run_kind
 from workers.ledger import Ledger
 from workers.settings import Settings
@@ -172,6 +175,9 @@ def execute_job(
     publisher = publisher or NullPublisher()
     stale_before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_s)
     try:
+        existing = ledger.get(job_id)
+        if existing is not None and existing.kind == BATCH_KIND:
+            return Outcome.FINISHED if gather(ledger, job_id) else Outcome.SKIPPED
         claimed = ledger.claim(job_id, worker or worker_name(), stale_before)
     except INFRASTRUCTURE_ERRORS as error:
         raise InfrastructureError(readable_error(error)) from error
@@ -202,10 +208,26 @@ def execute_job(
             except INFRASTRUCTURE_ERRORS:
                 log.warning("could not release job %s; recovery will re-queue it", job_id)
             raise InfrastructureError(readable_error(error)) from error
-        return _finish_failed(ledger, publisher, job_id, token, error)
+        return _write_or_raise(
+            functools.partial(_finish_failed, ledger, publisher, job_id, token, error)
+        )
     if watcher.lost.is_set():
         return Outcome.LOST
-    return _finish(ledger, publisher, job_id, token, plan, cancel_asked=watcher.stop_requested)
+    return _write_or_raise(
+        lambda: _finish(ledger, publisher, job_id, token, plan, cancel_asked=watcher.stop_requested)
+    )
+
+
+def _write_or_raise(write: Callable[[], Outcome]) -> Outcome:
+    """Write the result; a ledger outage becomes an InfrastructureError (retry).
+
+    The attempt keeps its claim: the retry (or the recovery sweep) claims the job again
+    once its heartbeat is stale, and runs it again.
+    """
+    try:
+        return write()
+    except INFRASTRUCTURE_ERRORS as error:
+        raise InfrastructureError(f"could not write the result: {readable_error(error)}") from error
 
 
 def _finish(

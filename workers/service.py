@@ -25,7 +25,8 @@ from solver.options import SolveOptions
 from workers.celery_app import make_celery, send_run_job
 from workers.db import FINAL_STATES, JobEventRow, JobRow, JobState, make_engine, upgrade_database
 from workers.events import channel_name, make_publisher
-from workers.kinds import check_kind, input_snapshot
+from workers.fanout import BATCH_KIND, BatchResult, gather
+from workers.kinds import UnsupportedKindError, check_kind, input_snapshot
 from workers.ledger import Ledger, aware
 from workers.settings import Settings, get_settings
 
@@ -52,7 +53,8 @@ class JobView(BaseModel):
 
     id: str = Field(description="Job id (UUID).")
     tenant: str = Field(description="Owner of the job.")
-    kind: str = Field(description="What the job does, e.g. 'schedule'.")
+    kind: str = Field(description="What the job does, e.g. 'schedule' or 'batch'.")
+    parent_id: str | None = Field(None, description="The batch job this job is a child of.")
     state: JobState = Field(
         description="queued, running, succeeded, failed or cancelled; the last three are final."
     )
@@ -88,6 +90,14 @@ class JobEvent(BaseModel):
     data: dict[str, Any] = Field(description="The state and its details, or a progress report.")
 
 
+class BatchItem(BaseModel):
+    """One child of a batch: a portfolio (e.g. a scenario variant) and its solve options."""
+
+    label: str = Field(description="A name for the item, e.g. 'base' or 'two more testers'.")
+    portfolio: Portfolio = Field(description="The portfolio to solve.")
+    options: SolveOptions = Field(default_factory=SolveOptions, description="Solve options.")
+
+
 class JobPage(BaseModel):
     """A page of jobs and the total count for the filters."""
 
@@ -102,6 +112,7 @@ def _view(job: JobRow, progress: JobEventRow | None = None) -> JobView:
         id=job.id,
         tenant=job.tenant,
         kind=job.kind,
+        parent_id=job.parent_id,
         state=JobState(job.state),
         attempts=job.attempts,
         worker=job.worker,
@@ -154,6 +165,8 @@ class JobService:
         ValueError
             The solve time limit is above the configured maximum.
         """
+        if kind == BATCH_KIND:
+            raise UnsupportedKindError("batch jobs are submitted with submit_batch")
         check_kind(kind)
         options = options or SolveOptions()
         if options.time_limit_s > self.settings.max_solve_time_s:
@@ -173,6 +186,52 @@ class JobService:
         )
         self._send(job)
         return _view(job)
+
+    def submit_batch(self, tenant: str, items: list[BatchItem]) -> JobView:
+        """Submit a parent job with one ``schedule`` child per item; return the parent.
+
+        The children run in parallel on the workers; the parent ends when all of them
+        have ended, with a :class:`~workers.fanout.BatchResult` (see
+        :meth:`get_batch_result`).
+        """
+        if not items:
+            raise ValueError("a batch needs at least one item")
+        children = []
+        for number, item in enumerate(items):
+            if item.options.time_limit_s > self.settings.max_solve_time_s:
+                raise ValueError(
+                    f"items[{number}].options.time_limit_s {item.options.time_limit_s:g} is "
+                    f"above the maximum of {self.settings.max_solve_time_s:g} s"
+                )
+            validation = validate_portfolio(item.portfolio)
+            if validation.portfolio is None:
+                raise PortfolioError(validation.issues)
+            children.append(
+                (
+                    item.label,
+                    "schedule",
+                    input_snapshot(validation.portfolio),
+                    item.options.model_dump(mode="json"),
+                )
+            )
+        parent, rows = self.ledger.create_batch(
+            tenant=tenant,
+            kind=BATCH_KIND,
+            queue=self.settings.short_queue,
+            child_queue=self.settings.long_queue,
+            children=children,
+            options={"time_limit_s": max(item.options.time_limit_s for item in items)},
+        )
+        for row in rows:
+            self._send(row)
+        return _view(parent)
+
+    def get_batch_result(self, tenant: str, job_id: str) -> BatchResult | None:
+        """The gathered result of a batch job once it has ended, else None."""
+        job = self.ledger.get(job_id, tenant)
+        if job is None or job.kind != BATCH_KIND or job.result is None:
+            return None
+        return BatchResult.model_validate(job.result)
 
     def _send(self, job: JobRow) -> None:
         try:
@@ -194,6 +253,10 @@ class JobService:
         job = self.ledger.request_cancel(job_id, tenant)
         if job is None:
             return None
+        # A batch whose children were all still queued is complete now.
+        parent_id = job.id if job.kind == BATCH_KIND else job.parent_id
+        if parent_id is not None and gather(self.ledger, parent_id):
+            job = self.ledger.get(job_id, tenant) or job
         self.publisher.publish(job_id, {"kind": "cancel_requested", "data": {}})
         return _view(job)
 
@@ -203,8 +266,7 @@ class JobService:
         job = self.ledger.get(job_id, tenant)
         if job is None:
             return None
-        progress = [e for e in self.ledger.events_after(job_id) if e.kind == "progress"]
-        return _view(job, progress[-1] if progress else None)
+        return _view(job, self.ledger.latest_event(job_id, "progress"))
 
     def list_jobs(
         self,
@@ -226,16 +288,19 @@ class JobService:
         return JobPage(items=[_view(row) for row in rows], total=total)
 
     def get_result(self, tenant: str, job_id: str) -> Plan | None:
-        """The job's plan (also a cancelled job's best plan so far), or None."""
+        """The job's plan (also a cancelled job's best plan so far), or None.
+
+        A batch job has no plan: see :meth:`get_batch_result`.
+        """
         job = self.ledger.get(job_id, tenant)
-        if job is None or job.result is None:
+        if job is None or job.result is None or job.kind == BATCH_KIND:
             return None
         return Plan.model_validate(job.result)
 
     def get_input(self, tenant: str, job_id: str) -> Portfolio | None:
-        """The portfolio snapshot the job was submitted with."""
+        """The portfolio snapshot the job was submitted with (None for a batch)."""
         job = self.ledger.get(job_id, tenant)
-        if job is None:
+        if job is None or job.kind == BATCH_KIND:
             return None
         return Portfolio.model_validate(job.input["portfolio"])
 
@@ -252,7 +317,7 @@ class JobService:
 
         Returns an empty list on timeout or once the job is final with nothing new (for
         SSE: send a keep-alive or close). Uses Redis pub/sub when configured, otherwise
-        polls the ledger every 0.2 s.
+        polls the ledger every ``event_poll_s``.
         """
         events = self.events_after(tenant, job_id, after_seq)
         if events is None or events:
@@ -268,7 +333,7 @@ class JobService:
             events = self.events_after(tenant, job_id, after_seq)
             if events or job is None or JobState(job.state) in FINAL_STATES:
                 return events or []
-            time.sleep(0.2)
+            time.sleep(self.settings.event_poll_s)
         return []
 
     def _wait_pubsub(
@@ -324,6 +389,16 @@ def submit_job(
 ) -> JobView:
     """:meth:`JobService.submit_job` on the default service."""
     return default_service().submit_job(tenant, kind, portfolio, options)
+
+
+def submit_batch(tenant: str, items: list[BatchItem]) -> JobView:
+    """:meth:`JobService.submit_batch` on the default service."""
+    return default_service().submit_batch(tenant, items)
+
+
+def get_batch_result(tenant: str, job_id: str) -> BatchResult | None:
+    """:meth:`JobService.get_batch_result` on the default service."""
+    return default_service().get_batch_result(tenant, job_id)
 
 
 def get_job(tenant: str, job_id: str) -> JobView | None:

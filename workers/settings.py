@@ -70,6 +70,9 @@ class Settings(BaseSettings):
         gt=0,
         description="How often a running job reports it is alive and looks for a cancel request.",
     )
+    event_poll_s: float = Field(
+        0.05, gt=0, description="Polling period of listeners when no Redis pub/sub is set."
+    )
     progress_interval_s: float = Field(
         0.5, ge=0, description="Least time between two persisted progress events of a job."
     )

@@ -15,9 +15,10 @@ from celery import Task, signals
 from workers.celery_app import RUN_JOB_TASK, make_celery
 from workers.db import make_engine, upgrade_database
 from workers.events import Publisher, make_publisher
+from workers.fanout import notify_parent
 from workers.ledger import Ledger
 from workers.recovery import RecoveryThread
-from workers.runner import InfrastructureError, execute_job
+from workers.runner import InfrastructureError, Outcome, execute_job
 from workers.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def run_job(self: Task, job_id: str) -> str:
                 log.exception("could not mark job %s failed; recovery will re-queue it", job_id)
             return "failed"
         raise self.retry(exc=fault, countdown=_backoff_s(self.request.retries)) from fault
+    if outcome == Outcome.FINISHED:
+        notify_parent(ledger, app, settings, job_id)
     return outcome.value
 
 

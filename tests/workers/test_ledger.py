@@ -1,0 +1,115 @@
+"""The job ledger: migrations, exactly-once claims and results, cancel, tenant scoping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from workers.db import HEAD_REVISION, JobState, make_engine, upgrade_database, utcnow
+from workers.ledger import Ledger
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Ledger:
+    """A migrated SQLite ledger in a temporary directory."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    upgrade_database(url)
+    return Ledger(make_engine(url))
+
+
+def _new_job(ledger: Ledger, tenant: str = "acme") -> str:
+    job = ledger.create_job(
+        tenant=tenant, kind="schedule", queue="q", input_data={"portfolio": {}}, options={}
+    )
+    return job.id
+
+
+def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
+    """upgrade_database twice leaves jobs, job_events and alembic_version at the head."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    upgrade_database(url)
+    upgrade_database(url)
+    engine = make_engine(url)
+    assert sorted(inspect(engine).get_table_names()) == ["alembic_version", "job_events", "jobs"]
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == HEAD_REVISION == "0002_job_children"
+
+
+def test_a_running_job_cannot_be_claimed_twice(ledger: Ledger) -> None:
+    """The second claim of a job with a fresh heartbeat gets nothing."""
+    job_id = _new_job(ledger)
+    stale_before = utcnow() - timedelta(seconds=30)
+    first = ledger.claim(job_id, "w1", stale_before)
+    assert first is not None
+    assert first[0].attempts == 1
+    assert ledger.claim(job_id, "w2", stale_before) is None
+
+
+def test_a_finished_job_is_never_claimed_again(ledger: Ledger) -> None:
+    """After the result is written, a re-delivery finds the job final."""
+    job_id = _new_job(ledger)
+    claimed = ledger.claim(job_id, "w1", utcnow())
+    assert claimed is not None
+    assert ledger.finish(job_id, claimed[1], JobState.SUCCEEDED, result={"x": 1}, error=None)
+    assert ledger.claim(job_id, "w2", utcnow() + timedelta(days=1)) is None
+    job = ledger.get(job_id)
+    assert job is not None
+    assert (job.state, job.result, job.attempts, job.worker) == ("succeeded", {"x": 1}, 1, "w1")
+
+
+def test_an_orphaned_job_is_reclaimed_and_the_old_attempt_cannot_write(ledger: Ledger) -> None:
+    """A stale running job is claimed again (attempt 2); the lost attempt's result is refused."""
+    job_id = _new_job(ledger)
+    old = ledger.claim(job_id, "w1", utcnow())
+    assert old is not None
+    new = ledger.claim(job_id, "w2", utcnow() + timedelta(seconds=1))
+    assert new is not None
+    assert new[0].attempts == 2
+    assert not ledger.finish(job_id, old[1], JobState.SUCCEEDED, result={}, error=None)
+    assert ledger.finish(job_id, new[1], JobState.SUCCEEDED, result={"n": 2}, error=None)
+    states = [e.data["state"] for e in ledger.events_after(job_id) if e.kind == "state"]
+    assert states == ["queued", "running", "running", "succeeded"]
+
+
+def test_cancel_of_a_queued_job_ends_it_at_once(ledger: Ledger) -> None:
+    """A queued job is cancelled immediately and can no longer be claimed."""
+    job_id = _new_job(ledger)
+    job = ledger.request_cancel(job_id, "acme")
+    assert job is not None
+    assert (job.state, job.cancel_requested) == ("cancelled", True)
+    assert ledger.claim(job_id, "w1", utcnow()) is None
+
+
+def test_cancel_of_a_running_job_sets_the_flag_the_heartbeat_reports(ledger: Ledger) -> None:
+    """A running job stays running with the flag set; its heartbeat says stop."""
+    job_id = _new_job(ledger)
+    claimed = ledger.claim(job_id, "w1", utcnow())
+    assert claimed is not None
+    job = ledger.request_cancel(job_id, "acme")
+    assert job is not None
+    assert (job.state, job.cancel_requested) == ("running", True)
+    beat = ledger.heartbeat(job_id, claimed[1])
+    assert (beat.owned, beat.cancel_requested) == (True, True)
+
+
+def test_events_are_numbered_densely_per_job(ledger: Ledger) -> None:
+    """Events of a job have seq 1, 2, 3, ... and events_after skips the seen ones."""
+    job_id = _new_job(ledger)
+    for number in range(3):
+        ledger.add_event(job_id, "progress", {"n": number})
+    assert [e.seq for e in ledger.events_after(job_id)] == [1, 2, 3, 4]
+    assert [e.data for e in ledger.events_after(job_id, 2)] == [{"n": 1}, {"n": 2}]
+
+
+def test_another_tenant_sees_nothing(ledger: Ledger) -> None:
+    """get, list and cancel are scoped to the tenant."""
+    job_id = _new_job(ledger, "acme")
+    assert ledger.get(job_id, "globex") is None
+    assert ledger.request_cancel(job_id, "globex") is None
+    assert ledger.list_jobs("globex") == ([], 0)
+    rows, total = ledger.list_jobs("acme")
+    assert ([row.id for row in rows], total) == ([job_id], 1)
