@@ -1,7 +1,7 @@
 """What the API keeps in the ledger's database: API keys and stored portfolios.
 
 The tables live next to the job ledger (same database, same Alembic history: revision
-``0002_api_keys_portfolios`` chains after the ledger's head). Every read and write is
+``0003_api_keys_portfolios`` chains after the ledger's head). Every read and write is
 scoped to a tenant; another tenant's portfolio is indistinguishable from a missing one.
 
 API keys are ``op_<prefix>_<secret>``: the prefix (public, unique) finds the row, the

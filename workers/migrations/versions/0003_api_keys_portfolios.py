@@ -3,8 +3,8 @@
 The ORM classes are in ``api/store.py``; the tables sit in the ledger's database so
 that one migration history covers everything.
 
-Revision ID: 0002_api_keys_portfolios
-Revises: 0001_job_ledger
+Revision ID: 0003_api_keys_portfolios
+Revises: 0002_job_children
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0002_api_keys_portfolios"
-down_revision: str | None = "0001_job_ledger"
+revision = "0003_api_keys_portfolios"
+down_revision: str | None = "0002_job_children"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
