@@ -20,7 +20,7 @@ from workers.db import make_engine, upgrade_database
 from workers.settings import get_settings
 from workers.worker import worker_argv
 
-console = Console()
+console = Console(soft_wrap=True)
 errors = Console(stderr=True)
 
 keys_app = typer.Typer(help="API keys of tenants.", no_args_is_help=True)

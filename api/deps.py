@@ -24,8 +24,11 @@ from api.settings import ApiSettings
 from api.store import KeyStore, PortfolioStore
 from workers.service import JobService
 
+# Dependencies that do not block are ``async``: FastAPI runs sync ones in the threadpool,
+# and each hop costs latency on every request.
 
-def get_settings(request: Request) -> ApiSettings:
+
+async def get_settings(request: Request) -> ApiSettings:
     """The settings the app was created with."""
     settings: ApiSettings = request.app.state.settings
     return settings
@@ -34,13 +37,13 @@ def get_settings(request: Request) -> ApiSettings:
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 
 
-def get_jobs(request: Request) -> JobService:
+async def get_jobs(request: Request) -> JobService:
     """The jobs service (ledger and broker) of the app."""
     jobs: JobService = request.app.state.jobs
     return jobs
 
 
-def get_portfolio_store(request: Request) -> PortfolioStore:
+async def get_portfolio_store(request: Request) -> PortfolioStore:
     """The portfolio store of the app."""
     store: PortfolioStore = request.app.state.portfolios
     return store
@@ -57,7 +60,7 @@ _bearer = HTTPBearer(
 )
 
 
-def current_tenant(
+async def current_tenant(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -71,7 +74,9 @@ def current_tenant(
             headers=challenge,
         )
     keys: KeyStore = request.app.state.keys
-    tenant = keys.tenant_of(credentials.credentials)
+    tenant = keys.cached_tenant(credentials.credentials)
+    if tenant is None:  # not verified lately: read the database, off the event loop
+        tenant = await run_in_threadpool(keys.tenant_of, credentials.credentials)
     if tenant is None:
         raise ApiError(401, "The API key is not valid.", kind="unauthorized", headers=challenge)
     return tenant

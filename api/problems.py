@@ -225,7 +225,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def reject_unknown_query_parameters(request: Request) -> None:
+async def reject_unknown_query_parameters(request: Request) -> None:
     """422 for query parameters the route does not declare (likely typos)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

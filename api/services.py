@@ -14,12 +14,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from api.problems import ApiError, FieldError
 from api.schemas import JobCreate, PortfolioPublic, PortfolioSummary
 from api.settings import ApiSettings
-from api.store import PortfolioStore, StoredPortfolio, jobs_in_flight
+from api.store import PortfolioStore, StoredPortfolio, jobs_in_flight, seconds_until_a_slot
 from models import Issue, Plan, Portfolio, validate_portfolio
 from models.validation import PortfolioError
 from workers.kinds import UnsupportedKindError
@@ -131,6 +132,15 @@ def job_not_found(job_id: object) -> ApiError:
     return ApiError(404, f"There is no job {job_id}.", kind="not-found")
 
 
+def _parsed_portfolio(document: dict[str, Any]) -> Portfolio:
+    """The portfolio's fields checked (pydantic only); the rules that span objects run
+    once, in ``JobService.submit_job``. On a field error, every issue is reported."""
+    try:
+        return Portfolio.model_validate(document)
+    except ValidationError:
+        return checked_portfolio(document, prefix="portfolio")
+
+
 def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Portfolio:
     if (request.portfolio is None) == (request.portfolio_id is None):
         raise ApiError(
@@ -141,16 +151,17 @@ def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Po
             errors=[_field_error("portfolio", "give exactly one of portfolio and portfolio_id")],
         )
     if request.portfolio is not None:
-        return checked_portfolio(request.portfolio, prefix="portfolio")
+        return _parsed_portfolio(request.portfolio)
     stored = store.get(tenant, str(request.portfolio_id))
     if stored is None or stored.document is None:
         raise portfolio_not_found(request.portfolio_id)
-    return checked_portfolio(stored.document, prefix="portfolio")
+    return _parsed_portfolio(stored.document)
 
 
 def _check_in_flight(jobs: JobService, settings: ApiSettings, tenant: str) -> None:
-    count, first_end_s = jobs_in_flight(jobs.ledger.engine, tenant)
+    count = jobs_in_flight(jobs.ledger.engine, tenant)
     if count >= settings.max_jobs_in_flight:
+        first_end_s = seconds_until_a_slot(jobs.ledger.engine, tenant)
         retry_after = max(1, math.ceil(first_end_s)) if first_end_s is not None else 5
         raise ApiError(
             429,

@@ -126,14 +126,21 @@ class KeyStore:
             )
         return key
 
+    def cached_tenant(self, key: str) -> str | None:
+        """The tenant of ``key`` if it was verified within ``cache_s`` (no database read)."""
+        with self._lock:
+            cached = self._cache.get(hash_key(key))
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        return None
+
     def tenant_of(self, key: str) -> str | None:
         """The tenant of a valid, unrevoked key, else None."""
+        cached = self.cached_tenant(key)
+        if cached is not None:
+            return cached
         digest = hash_key(key)
         now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and cached[1] > now:
-            return cached[0]
         prefix = split_key(key)
         if prefix is None:
             return None
@@ -298,22 +305,36 @@ class PortfolioStore:
 
 
 # ----------------------------------------------------------------------------- limits
-def jobs_in_flight(engine: Engine, tenant: str) -> tuple[int, float | None]:
-    """The tenant's queued and running jobs, and seconds until the first running one
-    reaches its solve time limit (None if none is running)."""
+_IN_FLIGHT = (JobState.QUEUED.value, JobState.RUNNING.value)
+
+
+def jobs_in_flight(engine: Engine, tenant: str) -> int:
+    """How many of the tenant's jobs are queued or running (one COUNT query)."""
     sessions = make_sessionmaker(engine)
-    in_flight = (JobState.QUEUED.value, JobState.RUNNING.value)
+    with sessions() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(JobRow)
+            .where(JobRow.tenant == tenant, JobRow.state.in_(_IN_FLIGHT))
+        )
+    return int(count or 0)
+
+
+def seconds_until_a_slot(engine: Engine, tenant: str) -> float | None:
+    """Seconds until the tenant's first running job reaches its solve time limit (None if
+    none is running): a fair Retry-After for a tenant at its jobs-in-flight limit."""
+    sessions = make_sessionmaker(engine)
     with sessions() as session:
         rows = session.execute(
-            select(JobRow.state, JobRow.started_at, JobRow.options).where(
-                JobRow.tenant == tenant, JobRow.state.in_(in_flight)
+            select(JobRow.started_at, JobRow.options).where(
+                JobRow.tenant == tenant, JobRow.state == JobState.RUNNING.value
             )
         ).all()
     now = utcnow()
     ends = []
-    for state, started_at, options in rows:
+    for started_at, options in rows:
         started = aware(started_at)
-        if state == JobState.RUNNING.value and started is not None:
+        if started is not None:
             limit = float(options.get("time_limit_s", 0))
             ends.append(max(0.0, limit - (now - started).total_seconds()))
-    return len(rows), (min(ends) if ends else None)
+    return min(ends) if ends else None
