@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import signal
 import statistics
@@ -37,6 +36,7 @@ from solver.options import SolveOptions
 from workers.local import solve_locally
 from workers.service import JobService
 from workers.settings import Settings
+from workers.worker import settings_environment
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -86,14 +86,6 @@ def _pg_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTIPLAN_")}
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            env[f"OPTIPLAN_{name.upper()}"] = str(value)
-    return env
-
-
 @contextlib.contextmanager
 def _workers(settings: Settings, count: int, log_dir: Path) -> Iterator[None]:
     script = Path(sys.executable).parent / "optiplan"
@@ -105,7 +97,7 @@ def _workers(settings: Settings, count: int, log_dir: Path) -> Iterator[None]:
             log = (log_dir / f"{name}.log").open("w")
             process = subprocess.Popen(
                 [*command, "worker", "--pool", "solo", "--hostname", name],
-                env=_env(settings),
+                env=settings_environment(settings),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

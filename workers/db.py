@@ -120,8 +120,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the ledger at ``url`` (SQLite files get WAL and a busy timeout)."""
+def _throwaway_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """No journal on disk and no fsync: for a ledger nobody reads after the process."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = MEMORY")
+    cursor.execute("PRAGMA synchronous = OFF")
+    cursor.close()
+
+
+def make_engine(url: str, *, durable: bool = True) -> Engine:
+    """An engine for the ledger at ``url`` (SQLite files get WAL and a busy timeout).
+
+    ``durable=False`` (SQLite only) skips the journal file and fsync: for the local
+    runner's throw-away ledger, where a commit costing a disk flush would dominate a
+    small solve.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -132,9 +145,12 @@ def make_engine(url: str) -> Engine:
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 30})
-            with engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+            if durable:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not durable:
+            event.listen(engine, "connect", _throwaway_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 

@@ -2,11 +2,14 @@
 
 The CLI's ``optiplan solve`` goes through here, so that ``api/`` never imports
 ``solver/`` directly (the layer rule of the architecture). The job is written to a
-private in-memory ledger and run by :func:`workers.runner.execute_job`, exactly as a
+private throw-away SQLite ledger and run by :func:`workers.runner.execute_job`, exactly as a
 Celery worker would run it.
 """
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 from models import Plan, Portfolio
 from solver.options import SolveOptions
@@ -35,7 +38,10 @@ def run_locally(
     """Run a job of ``kind`` in-process through the worker's job body; return its plan."""
     check_kind(kind)
     options = options or SolveOptions()
-    engine = make_engine("sqlite://")
+    # A private SQLite file, not ":memory:": the job body writes from several threads
+    # (solver callbacks, the heartbeat watcher), and each needs its own connection.
+    folder = tempfile.TemporaryDirectory(prefix="optiplan-local-")
+    engine = make_engine(f"sqlite:///{Path(folder.name) / 'ledger.db'}", durable=False)
     try:
         Base.metadata.create_all(engine)
         ledger = Ledger(engine)
@@ -62,6 +68,7 @@ def run_locally(
         return Plan.model_validate(finished.result)
     finally:
         engine.dispose()
+        folder.cleanup()
 
 
 def solve_locally(

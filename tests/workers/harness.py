@@ -29,6 +29,7 @@ import redis
 from models import Plan, Portfolio, load_portfolio
 from models.checker import check_plan
 from workers.settings import Settings
+from workers.worker import settings_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -93,10 +94,7 @@ def free_port() -> int:
 
 def env_for(settings: Settings) -> dict[str, str]:
     """This process's environment with ``settings`` as ``OPTIPLAN_*`` variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTIPLAN_")}
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            env[f"OPTIPLAN_{name.upper()}"] = str(value)
+    env = settings_environment(settings)
     if os.environ.get("OPTIPLAN_REQUIRE_SERVICES"):
         env["OPTIPLAN_REQUIRE_SERVICES"] = os.environ["OPTIPLAN_REQUIRE_SERVICES"]
     return env

@@ -6,6 +6,7 @@ OPTIPLAN_HOME, exactly what a fresh machine runs.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 import uuid
@@ -24,12 +25,15 @@ from tests.workers.harness import (
     infeasible_portfolio,
     make_settings,
     optiplan_command,
+    tiny_portfolio,
     wait_until,
     workers,
 )
+from workers.celery_app import send_run_job
 from workers.db import JobState
 from workers.service import JobService
 from workers.settings import Settings
+from workers.worker import start_worker_process
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +91,28 @@ def test_infeasible_input_ends_succeeded_with_status_infeasible(service: JobServ
     plan = service.get_result("acme", job.id)
     assert plan is not None
     assert (plan.status, plan.tasks) == (PlanStatus.INFEASIBLE, [])
+
+
+def test_a_job_with_broken_input_fails_readably_without_retry(
+    service: JobService, embedded: tuple[Settings, WorkerProcess]
+) -> None:
+    """A ledger row whose snapshot no longer parses ends failed once, with a one-line error."""
+    row = service.ledger.create_job(
+        tenant="acme",
+        kind="schedule",
+        queue=service.settings.long_queue,
+        input_data={"portfolio": {"id": "broken", "projects": "none"}},
+        options=SolveOptions().model_dump(mode="json"),
+    )
+    send_run_job(service.celery, row.id, row.queue, 30.0, service.settings.time_limit_margin_s)
+    final = service.wait_for_job("acme", row.id, timeout_s=60)
+    assert final is not None
+    assert (final.state, final.attempts, final.plan_status) == (JobState.FAILED, 1, None)
+    assert final.error is not None
+    assert final.error.startswith("invalid job input: 2 problem(s): ValidationError: ")
+    assert "\n" not in final.error
+    assert service.get_result("acme", row.id) is None
+    assert "Retry in" not in embedded[1].log_path.read_text()
 
 
 def test_cancel_while_running_stops_within_two_seconds_and_keeps_the_plan(
@@ -171,3 +197,25 @@ def test_cli_submit_wait_and_jobs_show_write_the_plan(
     assert second.read_text() == first.read_text()
     checked(example("demo"), plan)
     assert plan.status == PlanStatus.OPTIMAL
+
+
+def test_start_worker_process_runs_a_real_worker(tmp_path: Path) -> None:
+    """The helper `optiplan serve` can use starts a worker that runs a job, then stops."""
+    settings = make_settings(home=tmp_path, queue_prefix=f"t{uuid.uuid4().hex[:8]}")
+    log_file = tmp_path / "served.log"
+    hostname = f"served-{uuid.uuid4().hex[:6]}@localhost"
+    process = start_worker_process(settings, pool="solo", hostname=hostname, log_file=log_file)
+    service = JobService(settings)
+    try:
+        wait_until(lambda: f"{hostname} ready." in log_file.read_text(), timeout_s=60)
+        portfolio = tiny_portfolio()
+        job = service.submit_job("acme", "schedule", portfolio, SolveOptions(time_limit_s=5))
+        final = service.wait_for_job("acme", job.id, timeout_s=60)
+        assert final is not None
+        assert (final.state, final.attempts, final.worker) == (JobState.SUCCEEDED, 1, hostname)
+        plan = checked(portfolio, service.get_result("acme", job.id))
+        assert plan.objective["makespan"] == 6.0
+    finally:
+        service.close()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
