@@ -278,8 +278,8 @@ _DESCRIPTIONS = {
     404: "No such resource for this tenant.",
     413: "The request body is larger than the configured limit.",
     415: "The request body is not JSON.",
-    422: "A field of the request is invalid (each one is listed in `errors`), or a limit "
-    "of the server is exceeded.",
+    422: "A field of the request is invalid, unknown or missing (each one is listed in "
+    "`errors`, also unknown query parameters), or a limit of the server is exceeded.",
     429: "Too many jobs in flight for this tenant; retry after `Retry-After` seconds.",
     500: "Unexpected error; the problem carries the request id under which it was logged.",
     503: "The database or the broker does not answer.",

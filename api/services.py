@@ -8,14 +8,16 @@ the workers through :class:`workers.service.JobService`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import ApiError, FieldError
 from api.schemas import JobCreate, PortfolioPublic, PortfolioSummary
@@ -23,6 +25,7 @@ from api.settings import ApiSettings
 from api.store import PortfolioStore, StoredPortfolio, jobs_in_flight, seconds_until_a_slot
 from models import Issue, Plan, Portfolio, validate_portfolio
 from models.validation import PortfolioError
+from workers.db import FINAL_STATES
 from workers.kinds import UnsupportedKindError
 from workers.service import JobEvent, JobService, JobView
 
@@ -256,28 +259,53 @@ def _sse(event: JobEvent) -> str:
     return f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n"
 
 
-def event_stream(
-    jobs: JobService, tenant: str, job_id: str, after_seq: int, keepalive_s: float
-) -> Iterator[str]:
+def _ends_job(event: JobEvent) -> bool:
+    return event.kind == "state" and event.data.get("state") in _FINAL_STATE_NAMES
+
+
+_FINAL_STATE_NAMES = frozenset(state.value for state in FINAL_STATES)
+
+
+async def event_stream(
+    jobs: JobService,
+    tenant: str,
+    job_id: str,
+    after_seq: int,
+    keepalive_s: float,
+    poll_s: float = 0.25,
+) -> AsyncIterator[str]:
     """Server-sent events of the job after ``after_seq`` until it ends.
 
     Each event carries ``id`` (its sequence number, for ``Last-Event-ID``), ``event``
     (state, progress or cancel_requested) and the event as JSON in ``data``; quiet
-    stretches get a ``: keep-alive`` comment.
+    stretches get a ``: keep-alive`` comment every ``keepalive_s``.
+
+    The ledger is polled every ``poll_s`` with short queries in the threadpool, and the
+    stream waits on the event loop in between: an open stream holds no thread, so many
+    listeners cannot starve the other routes of the threadpool.
     """
     seq = after_seq
+    checked_at: float | None = None
     while True:
-        events = jobs.wait_for_events(tenant, job_id, seq, keepalive_s)
+        events = await run_in_threadpool(jobs.events_after, tenant, job_id, seq)
         if events is None:  # the job vanished
             return
         for event in events:
             seq = event.seq
             yield _sse(event)
-        job = jobs.get_job(tenant, job_id)
-        if job is None or (job.final and not jobs.events_after(tenant, job_id, seq)):
+        if any(_ends_job(event) for event in events):
             return
-        if not events:
-            yield ": keep-alive\n\n"
+        now = time.monotonic()
+        if not events and (checked_at is None or now - checked_at >= keepalive_s):
+            job = await run_in_threadpool(jobs.get_job, tenant, job_id)
+            if job is None or job.final:  # ended before after_seq
+                return
+            if checked_at is not None:
+                yield ": keep-alive\n\n"
+            checked_at = now
+        elif events:
+            checked_at = now
+        await asyncio.sleep(poll_s)
 
 
 def check_stream(jobs: JobService, tenant: str, job_id: str) -> None:

@@ -28,7 +28,7 @@ class Health(BaseModel):
     operation_id="get_health",
     summary="Is the process up",
     response_model=Health,
-    responses=problem_responses(500),
+    responses=problem_responses(422, 500),
 )
 def get_health() -> Health:
     """Answer 200 as long as the process runs; needs no API key and touches nothing."""
@@ -40,7 +40,7 @@ def get_health() -> Health:
     operation_id="get_ready",
     summary="Are the database and the broker reachable",
     response_model=Readiness,
-    responses=problem_responses(401, 500, 503),
+    responses=problem_responses(401, 422, 500, 503),
 )
 def get_ready(_tenant: CurrentTenant, jobs: JobsDep) -> Readiness:
     """200 when the ledger's database and the broker answer; 503 (a problem) otherwise."""

@@ -69,7 +69,7 @@ def list_jobs(
     operation_id="get_job",
     summary="Read a job",
     response_model=JobView,
-    responses=problem_responses(401, 404, 500),
+    responses=problem_responses(401, 404, 422, 500),
 )
 def get_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     """State of the job and its latest progress report."""
@@ -81,7 +81,7 @@ def get_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     operation_id="cancel_job",
     summary="Cancel a job",
     response_model=JobView,
-    responses=problem_responses(401, 404, 500),
+    responses=problem_responses(401, 404, 422, 500),
 )
 def cancel_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     """Cancel: a queued job ends at once; a running one stops within about a second and
@@ -94,7 +94,7 @@ def cancel_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobVi
     operation_id="get_job_result",
     summary="Fetch the plan of a job",
     response_model=Plan,
-    responses=problem_responses(401, 404, 500),
+    responses=problem_responses(401, 404, 422, 500),
 )
 def get_job_result(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> Plan:
     """The checked plan; 404 until there is one (or if the job ended without one)."""

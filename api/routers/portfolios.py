@@ -133,7 +133,7 @@ def list_portfolios(
     operation_id="get_portfolio",
     summary="Read a portfolio",
     response_model=PortfolioPublic,
-    responses=problem_responses(401, 404, 500),
+    responses=problem_responses(401, 404, 422, 500),
 )
 def get_portfolio(
     tenant: CurrentTenant, portfolio_id: uuid.UUID, store: PortfolioStoreDep
@@ -166,7 +166,7 @@ def replace_portfolio(
     summary="Delete a portfolio",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 404, 500),
+    responses=problem_responses(401, 404, 422, 500),
 )
 def delete_portfolio(
     tenant: CurrentTenant, portfolio_id: uuid.UUID, store: PortfolioStoreDep

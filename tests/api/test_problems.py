@@ -109,3 +109,12 @@ def test_health_needs_nothing(client: TestClient) -> None:
     response = client.get("/v1/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": "0.1.0"}
+
+
+def test_unknown_query_parameter_on_health(client: TestClient) -> None:
+    """Even the health route refuses a query parameter it does not know (422)."""
+    response = client.get("/v1/health", params={"verbose": 1})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"in": "query", "path": "verbose", "message": "unknown query parameter"}
+    ]
