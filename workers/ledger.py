@@ -36,6 +36,12 @@ class Heartbeat:
     cancel_requested: bool
 
 
+def _update_jobs() -> Any:
+    """``UPDATE jobs``; loaded objects are refreshed explicitly, not evaluated in Python
+    (SQLite returns naive datetimes, which cannot be compared with aware ones)."""
+    return update(JobRow).execution_options(synchronize_session=False)
+
+
 def _rowcount(result: Any) -> int:
     """Rows matched by an UPDATE (``CursorResult.rowcount``)."""
     return int(result.rowcount)
@@ -179,7 +185,7 @@ class Ledger:
         """Write a parent's gathered result once (False if it is already final)."""
         with self.sessions.begin() as session:
             done = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(
                     JobRow.id == parent_id,
                     JobRow.state.not_in([s.value for s in FINAL_STATES]),
@@ -273,7 +279,7 @@ class Ledger:
     @staticmethod
     def _add_event(session: Any, job_id: str, kind: str, data: dict[str, Any]) -> JobEventRow:
         seq = session.execute(
-            update(JobRow)
+            _update_jobs()
             .where(JobRow.id == job_id)
             .values(event_count=JobRow.event_count + 1)
             .returning(JobRow.event_count)
@@ -284,23 +290,27 @@ class Ledger:
         return row
 
     # ------------------------------------------------------------------ life cycle
-    def claim(self, job_id: str, worker: str, stale_before: datetime) -> tuple[JobRow, str] | None:
+    def claim(
+        self, job_id: str, worker: str, stale_before: datetime, max_attempts: int = 3
+    ) -> tuple[JobRow, str] | None:
         """Start an attempt: queued (or running with a stale heartbeat) -> running.
 
-        Returns the job and the attempt's token, or None when the job is final, running
-        elsewhere, or unknown.
+        A stale running job that used up ``max_attempts`` is left to the recovery sweep,
+        which fails it. Returns the job and the attempt's token, or None when the job is
+        final, running elsewhere, or unknown.
         """
         token = str(uuid.uuid4())
         now = utcnow()
         with self.sessions.begin() as session:
             claimed = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(
                     JobRow.id == job_id,
                     or_(
                         JobRow.state == JobState.QUEUED.value,
                         (JobRow.state == JobState.RUNNING.value)
-                        & (JobRow.heartbeat_at < stale_before),
+                        & (JobRow.heartbeat_at < stale_before)
+                        & (JobRow.attempts < max_attempts),
                     ),
                 )
                 .values(
@@ -325,7 +335,7 @@ class Ledger:
             )
             if job.parent_id is not None:
                 started = session.execute(
-                    update(JobRow)
+                    _update_jobs()
                     .where(JobRow.id == job.parent_id, JobRow.state == JobState.QUEUED.value)
                     .values(state=JobState.RUNNING.value, started_at=now)
                 )
@@ -337,7 +347,7 @@ class Ledger:
         """Record that the attempt is alive; tell it whether to stop."""
         with self.sessions.begin() as session:
             updated = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(
                     JobRow.id == job_id,
                     JobRow.run_token == token,
@@ -368,7 +378,7 @@ class Ledger:
         """Write the one result of the job; False if this attempt no longer owns it."""
         with self.sessions.begin() as session:
             done = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(
                     JobRow.id == job_id,
                     JobRow.run_token == token,
@@ -385,7 +395,7 @@ class Ledger:
         """Give the job back to the queue (before a retry); False if not owned."""
         with self.sessions.begin() as session:
             done = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(
                     JobRow.id == job_id,
                     JobRow.run_token == token,
@@ -402,7 +412,7 @@ class Ledger:
         """Mark a job failed whoever holds it (retries exhausted); False if already final."""
         with self.sessions.begin() as session:
             done = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(JobRow.id == job_id, JobRow.state.not_in([s.value for s in FINAL_STATES]))
                 .values(state=JobState.FAILED.value, error=error, finished_at=utcnow())
             )
@@ -419,7 +429,7 @@ class Ledger:
                 return None
             now = utcnow()
             queued = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
                 .values(state=JobState.CANCELLED.value, cancel_requested=True, finished_at=now)
             )
@@ -429,7 +439,7 @@ class Ledger:
                 )
             else:
                 flagged = session.execute(
-                    update(JobRow)
+                    _update_jobs()
                     .where(
                         JobRow.id == job_id,
                         JobRow.state == JobState.RUNNING.value,
@@ -461,9 +471,13 @@ class Ledger:
                 ).all()
             )
 
-    def requeue_orphan(self, job_id: str, stale_before: datetime) -> JobRow | None:
+    def requeue_orphan(
+        self, job_id: str, stale_before: datetime, max_attempts: int = 3
+    ) -> JobRow | None:
         """Take an orphaned job back to ``queued`` (or ``cancelled`` if that was asked).
 
+        A job that already lost its worker in ``max_attempts`` attempts ends ``failed``
+        instead: a job that crashes its worker (say, out of memory) must not run forever.
         Returns the job when it was re-queued and must be sent again, else None.
         """
         with self.sessions.begin() as session:
@@ -477,7 +491,7 @@ class Ledger:
             )
             if job.cancel_requested:
                 done = session.execute(
-                    update(JobRow)
+                    _update_jobs()
                     .where(guard)
                     .values(
                         state=JobState.CANCELLED.value,
@@ -491,8 +505,26 @@ class Ledger:
                         session, job_id, "state", {"state": "cancelled", "reason": "worker lost"}
                     )
                 return None
+            if job.attempts >= max_attempts:
+                error = (
+                    f"the worker was lost in each of {job.attempts} attempts (killed, or out "
+                    "of memory?); not trying again"
+                )
+                done = session.execute(
+                    _update_jobs()
+                    .where(guard)
+                    .values(
+                        state=JobState.FAILED.value,
+                        run_token=None,
+                        finished_at=utcnow(),
+                        error=error,
+                    )
+                )
+                if _rowcount(done) == 1:
+                    self._add_event(session, job_id, "state", {"state": "failed", "error": error})
+                return None
             done = session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(guard)
                 .values(state=JobState.QUEUED.value, run_token=None, enqueued_at=utcnow())
             )
@@ -521,7 +553,7 @@ class Ledger:
         """Record that the job's id was (re)sent to the broker now."""
         with self.sessions.begin() as session:
             session.execute(
-                update(JobRow)
+                _update_jobs()
                 .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
                 .values(enqueued_at=utcnow())
             )

@@ -4,7 +4,8 @@ Each worker runs it every ``recovery_interval_s`` in a thread of its main proces
 
 - a running job whose heartbeat is older than ``heartbeat_timeout_s`` lost its worker:
   it goes back to ``queued`` (attempts are kept) and its id is sent again; if a cancel
-  had been requested it ends ``cancelled`` instead;
+  had been requested it ends ``cancelled`` instead, and after ``max_lost_attempts``
+  lost attempts it ends ``failed``;
 - batch parents whose children are all final are gathered (the message that should
   have done it was lost);
 - queued jobs older than ``requeue_after_s`` are sent again when their queue is empty:
@@ -51,7 +52,7 @@ def sweep(ledger: Ledger, app: Celery, settings: Settings) -> SweepReport:
     now = utcnow()
     stale_before = now - timedelta(seconds=settings.heartbeat_timeout_s)
     for job_id in ledger.orphaned(stale_before):
-        job = ledger.requeue_orphan(job_id, stale_before)
+        job = ledger.requeue_orphan(job_id, stale_before, settings.max_lost_attempts)
         if job is None:
             continue
         _send(app, ledger, settings, job_id, job.queue, job.options)

@@ -24,6 +24,7 @@ from typing import Any
 import kombu.exceptions
 import redis
 import sqlalchemy.exc
+from celery.exceptions import SoftTimeLimitExceeded
 from pydantic import ValidationError
 
 from models import Plan, PlanStatus
@@ -178,7 +179,9 @@ def execute_job(
         existing = ledger.get(job_id)
         if existing is not None and existing.kind == BATCH_KIND:
             return Outcome.FINISHED if gather(ledger, job_id) else Outcome.SKIPPED
-        claimed = ledger.claim(job_id, worker or worker_name(), stale_before)
+        claimed = ledger.claim(
+            job_id, worker or worker_name(), stale_before, settings.max_lost_attempts
+        )
     except INFRASTRUCTURE_ERRORS as error:
         raise InfrastructureError(readable_error(error)) from error
     if claimed is None:
@@ -263,7 +266,9 @@ def _finish(
 def _finish_failed(
     ledger: Ledger, publisher: Publisher, job_id: str, token: str, error: BaseException
 ) -> Outcome:
-    if isinstance(error, ValidationError):
+    if isinstance(error, SoftTimeLimitExceeded):
+        text = "the job exceeded its task time limit (solve limit plus margin)"
+    elif isinstance(error, ValidationError):
         text = f"invalid job input: {error.error_count()} problem(s): {readable_error(error)}"
     else:
         text = f"internal error: {readable_error(error)}"

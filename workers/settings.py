@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     progress_interval_s: float = Field(
         0.5, ge=0, description="Least time between two persisted progress events of a job."
     )
+    max_lost_attempts: int = Field(
+        3,
+        ge=1,
+        description="A job whose worker is lost in this many attempts fails (a job that "
+        "crashes its worker is not run forever).",
+    )
     max_retries: int = Field(
         5, ge=0, description="Retries of a job after infrastructure faults (with backoff)."
     )

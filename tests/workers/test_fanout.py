@@ -85,3 +85,14 @@ def test_a_batch_kind_cannot_be_submitted_as_a_single_job(service: JobService) -
     """submit_job refuses kind 'batch' and points to submit_batch."""
     with pytest.raises(ValueError, match="batch jobs are submitted with submit_batch"):
         service.submit_job("acme", "batch", tiny_portfolio())
+
+
+def test_the_recovery_query_finds_a_batch_whose_gather_was_lost(service: JobService) -> None:
+    """A batch with all children final but no gather is listed for the sweep, then not."""
+    parent = service.submit_batch("acme", _items()[:2])
+    assert service.ledger.gatherable("batch") == []
+    for child in service.ledger.children(parent.id):
+        execute_job(service.ledger, child.id, service.settings, worker="w")
+    assert service.ledger.gatherable("batch") == [parent.id]
+    assert gather(service.ledger, parent.id)
+    assert service.ledger.gatherable("batch") == []

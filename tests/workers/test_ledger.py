@@ -113,3 +113,30 @@ def test_another_tenant_sees_nothing(ledger: Ledger) -> None:
     assert ledger.list_jobs("globex") == ([], 0)
     rows, total = ledger.list_jobs("acme")
     assert ([row.id for row in rows], total) == ([job_id], 1)
+
+
+def test_a_job_that_loses_its_worker_three_times_fails(ledger: Ledger) -> None:
+    """After three lost attempts the job is not claimed again; the sweep fails it."""
+    job_id = _new_job(ledger)
+    later = utcnow() + timedelta(days=1)
+    for attempt in (1, 2, 3):
+        claimed = ledger.claim(job_id, f"w{attempt}", later, max_attempts=3)
+        assert claimed is not None
+        assert claimed[0].attempts == attempt
+    assert ledger.claim(job_id, "w4", later, max_attempts=3) is None
+    assert ledger.requeue_orphan(job_id, later, max_attempts=3) is None
+    job = ledger.get(job_id)
+    assert job is not None
+    assert (job.state, job.attempts, job.result) == ("failed", 3, None)
+    assert job.error == (
+        "the worker was lost in each of 3 attempts (killed, or out of memory?); not trying again"
+    )
+
+
+def test_an_orphan_with_attempts_left_is_requeued(ledger: Ledger) -> None:
+    """A stale running job goes back to queued with its attempts kept."""
+    job_id = _new_job(ledger)
+    assert ledger.claim(job_id, "w1", utcnow()) is not None
+    job = ledger.requeue_orphan(job_id, utcnow() + timedelta(seconds=1), max_attempts=3)
+    assert job is not None
+    assert (job.state, job.attempts, job.run_token) == ("queued", 1, None)
