@@ -144,13 +144,31 @@ def _scenario(base: str, key: str) -> None:
         assert client.get("/v1/jobs", params={"state": "cancelled"}).json()["total"] == 1
 
 
+def _huge_bodies(base: str, key: str) -> None:
+    """Bodies above the limit get 413 over a real socket, declared or chunked."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    url = f"{base}/v1/portfolios/validate"
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(3_000):
+            yield b" " * 1_000
+
+    for content in (b" " * 3_000_000, chunks()):
+        response = httpx.post(url, content=content, headers=headers, timeout=30)
+        assert response.status_code == 413
+        assert response.json()["detail"] == (
+            "The request body is larger than the limit of 2000000 bytes."
+        )
+
+
 def test_embedded_default(tmp_path: Path) -> None:
     """`optiplan serve` on a fresh home: prints a key once, then runs jobs end to end."""
-    env = _env(tmp_path / "home")
+    env = _env(tmp_path / "home", OPTIPLAN_MAX_BODY_BYTES="2000000")
     with _serve(env, tmp_path / "serve.log") as (base, lines):
         keys = [line for line in lines if _KEY.match(line)]
         assert len(keys) == 1
         _scenario(base, keys[0])
+        _huge_bodies(base, keys[0])
     with _serve(env, tmp_path / "serve2.log") as (_, lines):
         assert not [line for line in lines if _KEY.match(line)]  # only on first start
 
