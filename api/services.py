@@ -103,6 +103,18 @@ def read_portfolio(store: PortfolioStore, tenant: str, portfolio_id: str) -> Por
     return _public(stored)
 
 
+def read_portfolio_version(
+    store: PortfolioStore, tenant: str, portfolio_id: str, version: int
+) -> PortfolioPublic:
+    """One stored version of the tenant's portfolio."""
+    stored = store.get_version(tenant, portfolio_id, version)
+    if stored is None:
+        if store.get(tenant, portfolio_id) is None:
+            raise portfolio_not_found(portfolio_id)
+        raise ApiError(404, f"Portfolio {portfolio_id} has no version {version}.", kind="not-found")
+    return _public(stored)
+
+
 def replace_portfolio(
     store: PortfolioStore, tenant: str, portfolio_id: str, document: dict[str, Any]
 ) -> PortfolioPublic:

@@ -242,6 +242,28 @@ class PortfolioStore:
                 return None
             return _stored(row, with_document=True)
 
+    def get_version(self, tenant: str, portfolio_id: str, version: int) -> StoredPortfolio | None:
+        """One version of the tenant's portfolio, or None."""
+        with self.sessions() as session:
+            row = session.get(PortfolioRow, portfolio_id)
+            if row is None or row.tenant != tenant:
+                return None
+            old = session.get(PortfolioVersionRow, (portfolio_id, version))
+            if old is None:
+                return None
+            name, tasks = _name_and_tasks(old.document)
+            created, at = aware(row.created_at), aware(old.created_at)
+            assert created is not None and at is not None
+            return StoredPortfolio(
+                id=row.id,
+                name=name,
+                version=old.version,
+                tasks=tasks,
+                created_at=created,
+                updated_at=at,
+                document=old.document,
+            )
+
     def replace(
         self, tenant: str, portfolio_id: str, document: dict[str, Any]
     ) -> StoredPortfolio | None:

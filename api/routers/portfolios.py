@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api import services
@@ -140,6 +140,23 @@ def get_portfolio(
 ) -> PortfolioPublic:
     """The latest version of a portfolio, with its content."""
     return services.read_portfolio(store, tenant, str(portfolio_id))
+
+
+@router.get(
+    "/{portfolio_id:uuid}/versions/{version}",
+    operation_id="get_portfolio_version",
+    summary="Read one version of a portfolio",
+    response_model=PortfolioPublic,
+    responses=problem_responses(401, 404, 422, 500),
+)
+def get_portfolio_version(
+    tenant: CurrentTenant,
+    portfolio_id: uuid.UUID,
+    version: Annotated[int, Path(ge=1, le=1_000_000, description="Version number.")],
+    store: PortfolioStoreDep,
+) -> PortfolioPublic:
+    """A stored version (1 is the content at creation; each replace adds one)."""
+    return services.read_portfolio_version(store, tenant, str(portfolio_id), version)
 
 
 @router.put(

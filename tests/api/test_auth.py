@@ -37,11 +37,12 @@ def test_every_route_but_health_needs_a_key(client: TestClient) -> None:
     for path, operations in paths.items():
         for method in operations:
             url = path.replace("{portfolio_id}", some_id).replace("{job_id}", some_id)
+            url = url.replace("{version}", "1")
             response = client.request(method, url, headers={"Authorization": ""}, json={})
             expected = 200 if path == "/v1/health" else 401
             assert response.status_code == expected, (method, path)
             checked.append(f"{method.upper()} {path}")
-    assert len(checked) == 15
+    assert len(checked) == 16
 
 
 def test_keys_are_stored_hashed(client: TestClient) -> None:
@@ -74,6 +75,7 @@ def test_tenant_isolation_over_every_route(make_client: ClientFactory) -> None:
     def answers(client: TestClient, pid: str, jid: str) -> list[tuple[int, str]]:
         calls = [
             client.get(f"/v1/portfolios/{pid}"),
+            client.get(f"/v1/portfolios/{pid}/versions/1"),
             client.put(f"/v1/portfolios/{pid}", json=example_portfolio()),
             client.delete(f"/v1/portfolios/{pid}"),
             client.post("/v1/jobs", json={"portfolio_id": pid}),

@@ -18,7 +18,7 @@ def _operations(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]
 
 
 def test_every_route_has_a_stable_operation_id(client: TestClient) -> None:
-    """The document lists exactly the API's 15 operations under their operation ids."""
+    """The document lists exactly the API's 16 operations under their operation ids."""
     operations = _operations(client.get("/openapi.json").json())
     assert {op_id: label for op_id, (label, _) in operations.items()} == {
         "get_health": "GET /v1/health",
@@ -27,6 +27,7 @@ def test_every_route_has_a_stable_operation_id(client: TestClient) -> None:
         "create_portfolio": "POST /v1/portfolios",
         "list_portfolios": "GET /v1/portfolios",
         "get_portfolio": "GET /v1/portfolios/{portfolio_id}",
+        "get_portfolio_version": "GET /v1/portfolios/{portfolio_id}/versions/{version}",
         "replace_portfolio": "PUT /v1/portfolios/{portfolio_id}",
         "delete_portfolio": "DELETE /v1/portfolios/{portfolio_id}",
         "submit_job": "POST /v1/jobs",

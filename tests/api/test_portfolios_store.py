@@ -39,6 +39,15 @@ def test_create_read_replace_delete(client: TestClient, portfolio_data: dict[str
     assert replaced.json()["name"] == "small"
     assert replaced.json()["created_at"] == created["created_at"]
 
+    first = client.get(f"/v1/portfolios/{created['id']}/versions/1")
+    assert first.status_code == 200
+    assert (first.json()["version"], first.json()["portfolio"]["id"]) == (1, "demo")
+    second = client.get(f"/v1/portfolios/{created['id']}/versions/2").json()
+    assert (second["version"], second["portfolio"]["id"]) == (2, "small")
+    missing = client.get(f"/v1/portfolios/{created['id']}/versions/3")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == f"Portfolio {created['id']} has no version 3."
+
     assert client.delete(f"/v1/portfolios/{created['id']}").status_code == 204
     gone = client.get(f"/v1/portfolios/{created['id']}")
     assert gone.status_code == 404
