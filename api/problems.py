@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Literal
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -253,9 +254,34 @@ async def reject_unknown_query_parameters(request: Request) -> None:
         )
 
 
+async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    request_id = request_id_of(request.scope)
+    logger.error(
+        "database unreachable in %s %s (request id %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    return problem_response(
+        request,
+        503,
+        f"The database does not answer; retry later (request id {request_id}).",
+        kind="unavailable",
+        title="Service unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
+#: Retry-After of a 503 when the database does not answer.
+DATABASE_RETRY_AFTER_S = 5
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of ``app`` with a problem document."""
     app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(sqlalchemy.exc.OperationalError, _on_database_unavailable)
+    app.add_exception_handler(sqlalchemy.exc.InterfaceError, _on_database_unavailable)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected)
@@ -282,5 +308,6 @@ _DESCRIPTIONS = {
     "`errors`, also unknown query parameters), or a limit of the server is exceeded.",
     429: "Too many jobs in flight for this tenant; retry after `Retry-After` seconds.",
     500: "Unexpected error; the problem carries the request id under which it was logged.",
-    503: "The database or the broker does not answer.",
+    503: "The database does not answer (retry after `Retry-After` seconds); for "
+    "`/v1/ready`, the database or the broker does not answer.",
 }

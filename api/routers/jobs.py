@@ -19,7 +19,7 @@ from workers.service import JobPage, JobView
 router = APIRouter(prefix="/v1", tags=["jobs"])
 
 _LOCATION = {"Location": {"description": "URL of the job.", "schema": {"type": "string"}}}
-_SUBMIT_ERRORS = (400, 401, 404, 413, 415, 422, 429, 500)
+_SUBMIT_ERRORS = (400, 401, 404, 413, 415, 422, 429, 500, 503)
 
 
 @router.post(
@@ -50,7 +50,7 @@ def submit_job(
     operation_id="list_jobs",
     summary="List jobs",
     response_model=JobPage,
-    responses=problem_responses(401, 422, 500),
+    responses=problem_responses(401, 422, 500, 503),
 )
 def list_jobs(
     tenant: CurrentTenant,
@@ -69,7 +69,7 @@ def list_jobs(
     operation_id="get_job",
     summary="Read a job",
     response_model=JobView,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def get_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     """State of the job and its latest progress report."""
@@ -81,7 +81,7 @@ def get_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     operation_id="cancel_job",
     summary="Cancel a job",
     response_model=JobView,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def cancel_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobView:
     """Cancel: a queued job ends at once; a running one stops within about a second and
@@ -94,7 +94,7 @@ def cancel_job(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> JobVi
     operation_id="get_job_result",
     summary="Fetch the plan of a job",
     response_model=Plan,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def get_job_result(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> Plan:
     """The checked plan; 404 until there is one (or if the job ended without one)."""
@@ -113,7 +113,7 @@ def get_job_result(tenant: CurrentTenant, job_id: uuid.UUID, jobs: JobsDep) -> P
             "`data` (the event as JSON: seq, at, kind, data).",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
-        **problem_responses(401, 404, 422, 500),
+        **problem_responses(401, 404, 422, 500, 503),
     },
 )
 def stream_job_events(

@@ -17,7 +17,7 @@ from models import Issue, validate_portfolio
 
 router = APIRouter(prefix="/v1/portfolios", tags=["portfolios"])
 
-_BODY_ERRORS = (400, 401, 413, 415, 422, 500)
+_BODY_ERRORS = (400, 401, 413, 415, 422, 500, 503)
 
 
 class ValidationReport(BaseModel):
@@ -115,7 +115,7 @@ def create_portfolio(
     operation_id="list_portfolios",
     summary="List portfolios",
     response_model=PortfoliosPublic,
-    responses=problem_responses(401, 422, 500),
+    responses=problem_responses(401, 422, 500, 503),
 )
 def list_portfolios(
     tenant: CurrentTenant,
@@ -133,7 +133,7 @@ def list_portfolios(
     operation_id="get_portfolio",
     summary="Read a portfolio",
     response_model=PortfolioPublic,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def get_portfolio(
     tenant: CurrentTenant, portfolio_id: uuid.UUID, store: PortfolioStoreDep
@@ -147,7 +147,7 @@ def get_portfolio(
     operation_id="get_portfolio_version",
     summary="Read one version of a portfolio",
     response_model=PortfolioPublic,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def get_portfolio_version(
     tenant: CurrentTenant,
@@ -183,7 +183,7 @@ def replace_portfolio(
     summary="Delete a portfolio",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 404, 422, 500),
+    responses=problem_responses(401, 404, 422, 500, 503),
 )
 def delete_portfolio(
     tenant: CurrentTenant, portfolio_id: uuid.UUID, store: PortfolioStoreDep

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -117,4 +119,35 @@ def test_unknown_query_parameter_on_health(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json()["errors"] == [
         {"in": "query", "path": "verbose", "message": "unknown query parameter"}
+    ]
+
+
+def test_database_outage_is_a_503_with_retry_after(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database that does not answer gives 503 + Retry-After, logged, with no trace."""
+    app: Any = client.app
+
+    def refuse(*_: object, **__: object) -> None:
+        raise sqlalchemy.exc.OperationalError(
+            "SELECT jobs", {}, ConnectionRefusedError("connection refused")
+        )
+
+    monkeypatch.setattr(app.state.jobs, "get_job", refuse)
+    job_id = "0b8f6c1e-4f57-4a43-9d43-1f0e2a9c7b11"
+    with caplog.at_level(logging.ERROR, logger="optiplan.api"):
+        response = client.get(f"/v1/jobs/{job_id}", headers={"X-Request-ID": "db-down"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json() == {
+        "type": "urn:optiplan:problem:unavailable",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": "The database does not answer; retry later (request id db-down).",
+        "instance": f"/v1/jobs/{job_id}",
+        "request_id": "db-down",
+    }
+    assert "connection refused" not in response.text
+    assert [r.getMessage() for r in caplog.records if r.name == "optiplan.api"] == [
+        f"database unreachable in GET /v1/jobs/{job_id} (request id db-down)"
     ]
