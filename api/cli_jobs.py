@@ -8,7 +8,7 @@ They talk to the configured broker and ledger (``OPTIPLAN_BROKER_URL``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -60,12 +60,54 @@ def _print_job(job: JobView) -> None:
     console.print(table)
 
 
+def _follow(service: JobService, tenant: str, job_id: str) -> JobView | None:
+    """Wait for the end of the job, printing its events to stderr as they come."""
+    seq = 0
+    while True:
+        events = service.wait_for_events(tenant, job_id, seq, timeout_s=15.0)
+        if events is None:
+            return None
+        for event in events:
+            seq = event.seq
+            errors.print(f"[dim]{_describe(event.kind, event.data)}[/dim]")
+        job = service.get_job(tenant, job_id)
+        if job is None or job.final:
+            return job
+
+
+def _describe(kind: str, data: dict[str, Any]) -> str:
+    if kind == "progress":
+        gap = "-" if data.get("gap") is None else f"{data['gap'] * 100:.2f}%"
+        return (
+            f"{data['elapsed_s']:7.1f}s {data['phase']}: incumbent {data['incumbent']} "
+            f"bound {data['bound']} gap {gap}"
+        )
+    details = ", ".join(f"{key} {value}" for key, value in data.items() if key != "state")
+    label = data.get("state", kind.replace("_", " "))
+    return f"{label}" + (f" ({details})" if details else "")
+
+
 def _wait_and_report(service: JobService, tenant: str, job_id: str, result: Path | None) -> JobView:
-    job = service.wait_for_job(tenant, job_id)
+    job = _follow(service, tenant, job_id)
     if job is None:
         errors.print(f"[red]no job {job_id}[/red]")
         raise typer.Exit(2)
     _print_job(job)
+    batch = service.get_batch_result(tenant, job_id)
+    if batch is not None:
+        table = Table(title=f"{len(batch.children)} child job(s)")
+        for column in ("label", "job", "state", "plan status", "combined objective", "error"):
+            table.add_column(column, no_wrap=column == "job")
+        for child in batch.children:
+            table.add_row(
+                child.label,
+                child.job_id,
+                child.state.value,
+                child.plan_status or "-",
+                str(child.objective.get("combined", "-")),
+                child.error or "",
+            )
+        console.print(table)
     plan = service.get_result(tenant, job_id)
     if plan is not None:
         _print_summary(plan)

@@ -18,7 +18,7 @@ from workers.events import Publisher, make_publisher
 from workers.fanout import notify_parent
 from workers.ledger import Ledger
 from workers.recovery import RecoveryThread
-from workers.runner import InfrastructureError, Outcome, execute_job
+from workers.runner import INFRASTRUCTURE_ERRORS, InfrastructureError, Outcome, execute_job
 from workers.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,11 @@ def run_job(self: Task, job_id: str) -> str:
             return "failed"
         raise self.retry(exc=fault, countdown=_backoff_s(self.request.retries)) from fault
     if outcome == Outcome.FINISHED:
-        notify_parent(ledger, app, settings, job_id)
+        try:
+            notify_parent(ledger, app, settings, job_id)
+        except INFRASTRUCTURE_ERRORS as error:
+            # The job's result is written; the recovery sweep gathers the parent.
+            log.warning("could not notify the parent of job %s: %s", job_id, error)
     return outcome.value
 
 

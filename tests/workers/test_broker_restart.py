@@ -157,3 +157,35 @@ def test_a_broker_restart_loses_no_queued_job(
                 assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)
     finally:
         service.close()
+
+
+def test_a_job_submitted_while_the_broker_is_down_still_runs(
+    private_redis: PrivateRedis, pg_url: str, tmp_path: Path
+) -> None:
+    """Submit fails to reach the broker: the job waits in the ledger and runs once it is back."""
+    require("postgresql")
+    settings = make_settings(
+        home=tmp_path,
+        broker_url=private_redis.url,
+        database_url=pg_url,
+        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
+    )
+    service = JobService(settings)
+    portfolio = tiny_portfolio()
+    try:
+        private_redis.kill()
+        job = service.submit_job("acme", "schedule", portfolio, SolveOptions(time_limit_s=5))
+        assert job.state == JobState.QUEUED
+        events = service.events_after("acme", job.id)
+        assert events is not None
+        assert [event.data["state"] for event in events] == ["queued", "queued"]
+        assert "broker" in events[1].data
+        private_redis.start()
+        with workers(settings, ["late1"], tmp_path):
+            final = service.wait_for_job("acme", job.id, timeout_s=60)
+        assert final is not None
+        assert (final.state, final.attempts) == (JobState.SUCCEEDED, 1)
+        plan = checked(portfolio, service.get_result("acme", job.id))
+        assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)
+    finally:
+        service.close()
