@@ -30,6 +30,11 @@ from workers.kinds import UnsupportedKindError
 from workers.service import JobEvent, JobService, JobView
 
 
+def _sentence(message: str) -> str:
+    """``message`` with a capital first letter and a full stop (the rest untouched)."""
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
 def _field_error(path: str, message: str) -> FieldError:
     return FieldError.model_validate({"in": "body", "path": path, "message": message})
 
@@ -203,7 +208,7 @@ def submit_job(
     except UnsupportedKindError as error:
         raise ApiError(
             422,
-            str(error).capitalize() + ".",
+            _sentence(str(error)),
             kind="invalid-request",
             title="Invalid request",
             errors=[_field_error("kind", str(error))],
@@ -213,7 +218,7 @@ def submit_job(
     except ValueError as error:  # the solve time limit is above the configured maximum
         raise ApiError(
             422,
-            str(error).capitalize() + ".",
+            _sentence(str(error)),
             kind="invalid-request",
             title="Invalid request",
             errors=[_field_error("options.time_limit_s", str(error))],
