@@ -9,6 +9,7 @@ every problem with its path at once.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -102,25 +103,37 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _malformed(detail: str) -> ApiError:
+    return ApiError(400, detail, kind="invalid-json", title="Malformed JSON")
+
+
 def parse_json(body: bytes, max_depth: int) -> Any:
-    """Parse a JSON body; raise a 400 problem if it is malformed or nested too deeply."""
+    """Parse a JSON body; raise a 400 problem if it is malformed or nested too deeply.
+
+    Strict JSON: ``NaN`` and ``Infinity`` (which Python's parser accepts) are refused,
+    and so is an integer too long to convert (more than 4,300 digits).
+    """
     try:
-        value = json.loads(body)
+        value = json.loads(body, parse_constant=_refuse_constant)
     except json.JSONDecodeError as error:
-        raise ApiError(
-            400,
+        raise _malformed(
             f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
-            f"column {error.colno}.",
-            kind="invalid-json",
-            title="Malformed JSON",
+            f"column {error.colno}."
         ) from None
     except UnicodeDecodeError:
-        raise ApiError(
-            400, "The request body is not UTF-8 text.", kind="invalid-json", title="Malformed JSON"
-        ) from None
+        raise _malformed("The request body is not UTF-8 text.") from None
     except RecursionError:
         value = None
         nested_too_deeply = True
+    except ValueError as error:  # NaN / Infinity, or an integer with too many digits
+        reason = str(error)
+        if "integer string conversion" in reason:
+            reason = f"an integer has more than {sys.get_int_max_str_digits()} digits"
+        raise _malformed(f"The request body is not valid JSON: {reason}.") from None
     else:
         nested_too_deeply = _depth_exceeds(value, max_depth)
     if nested_too_deeply:

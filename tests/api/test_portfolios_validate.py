@@ -101,6 +101,18 @@ def test_empty_body(client: TestClient) -> None:
     )
 
 
+def test_non_standard_numbers(client: TestClient) -> None:
+    """NaN, Infinity and a 5,000-digit integer are malformed JSON (400), not a crash."""
+    cases = {
+        b'{"id": NaN}': "The request body is not valid JSON: NaN is not a JSON number.",
+        b'{"id": -Infinity}': "The request body is not valid JSON: -Infinity is not a JSON number.",
+        b'{"id": ' + b"7" * 5_000 + b"}": "The request body is not valid JSON: an integer "
+        "has more than 4300 digits.",
+    }
+    for body, detail in cases.items():
+        _problem(client.post(URL, content=body, headers=_JSON), 400, "invalid-json", detail)
+
+
 def test_not_json_media_type(client: TestClient) -> None:
     """A body declared as form data is refused with 415."""
     response = client.post(URL, content=b"a=1", headers={"content-type": "text/plain"})
