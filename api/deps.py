@@ -103,6 +103,22 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _has_nul(value: Any) -> bool:
+    """True when a string (key or value) in ``value`` holds a NUL character (iterative)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -143,6 +159,9 @@ def parse_json(body: bytes, max_depth: int) -> Any:
             kind="nesting-too-deep",
             title="JSON nested too deeply",
         )
+    # NUL cannot be stored in PostgreSQL text or JSONB; the escape is the only way in.
+    if b"\\u0000" in body and _has_nul(value):
+        raise _malformed("The request body has a NUL character (\\u0000) in a string.")
     return value
 
 

@@ -123,7 +123,11 @@ def stream_job_events(
     settings: SettingsDep,
     last_event_id: Annotated[
         int,
-        Header(ge=0, description="Resume after this event (sent by EventSource on reconnect)."),
+        Header(
+            ge=0,
+            le=2_147_483_647,
+            description="Resume after this event (sent by EventSource on reconnect).",
+        ),
     ] = 0,
 ) -> StreamingResponse:
     """Server-sent events from the job's first event (or after Last-Event-ID) to its end."""

@@ -159,3 +159,17 @@ def test_solve_without_a_worker_answers_202(client: TestClient) -> None:
     assert response.status_code == 202
     assert response.headers["location"] == f"/v1/jobs/{response.json()['id']}"
     assert response.json()["state"] == "queued"
+
+
+def test_last_event_id_out_of_range(client: TestClient) -> None:
+    """A Last-Event-ID beyond 32 bits is a 422 at header.last-event-id, not a crash."""
+    job = _submit(client)
+    response = client.get(f"/v1/jobs/{job['id']}/events", headers={"Last-Event-ID": "9" * 30})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "in": "header",
+            "path": "last-event-id",
+            "message": "Input should be less than or equal to 2147483647",
+        }
+    ]

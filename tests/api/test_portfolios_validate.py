@@ -113,6 +113,19 @@ def test_non_standard_numbers(client: TestClient) -> None:
         _problem(client.post(URL, content=body, headers=_JSON), 400, "invalid-json", detail)
 
 
+def test_nul_characters(client: TestClient) -> None:
+    """A NUL in a string is refused (it cannot be stored); a literal backslash-u is fine."""
+    response = client.post(URL, content=b'{"id": "a\\u0000b"}', headers=_JSON)
+    _problem(
+        response,
+        400,
+        "invalid-json",
+        "The request body has a NUL character (\\u0000) in a string.",
+    )
+    literal = client.post(URL, content=b'{"id": "a\\\\u0000b"}', headers=_JSON)
+    assert literal.status_code == 200
+
+
 def test_not_json_media_type(client: TestClient) -> None:
     """A body declared as form data is refused with 415."""
     response = client.post(URL, content=b"a=1", headers={"content-type": "text/plain"})
