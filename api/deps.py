@@ -8,6 +8,7 @@ every problem with its path at once.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from typing import Annotated, Any
@@ -127,11 +128,12 @@ def _malformed(detail: str) -> ApiError:
     return ApiError(400, detail, kind="invalid-json", title="Malformed JSON")
 
 
-def parse_json(body: bytes, max_depth: int) -> Any:
+def parse_json(body: bytes, max_depth: int, *, storable: bool = True) -> Any:
     """Parse a JSON body; raise a 400 problem if it is malformed or nested too deeply.
 
     Strict JSON: ``NaN`` and ``Infinity`` (which Python's parser accepts) are refused,
-    and so is an integer too long to convert (more than 4,300 digits).
+    and so is an integer too long to convert (more than 4,300 digits). With
+    ``storable``, also strings with a NUL character, which the database cannot hold.
     """
     try:
         value = json.loads(body, parse_constant=_refuse_constant)
@@ -160,7 +162,7 @@ def parse_json(body: bytes, max_depth: int) -> Any:
             title="JSON nested too deeply",
         )
     # NUL cannot be stored in PostgreSQL text or JSONB; the escape is the only way in.
-    if b"\\u0000" in body and _has_nul(value):
+    if storable and b"\\u0000" in body and _has_nul(value):
         raise _malformed("The request body has a NUL character (\\u0000) in a string.")
     return value
 
@@ -183,13 +185,25 @@ def _unsupported(content_type: str, *, upload: bool) -> ApiError:
     )
 
 
-async def json_body(request: Request, settings: SettingsDep) -> Any:
-    """The request body parsed as JSON (415 if it is declared as something else)."""
+async def _read_json(request: Request, settings: ApiSettings, *, storable: bool) -> Any:
     content_type = request.headers.get("content-type", "application/json")
     if not _is_json(content_type):
         raise _unsupported(content_type, upload=False)
     body = await request.body()
-    return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+    return await run_in_threadpool(
+        functools.partial(parse_json, storable=storable), body, settings.max_json_depth
+    )
+
+
+async def json_body(request: Request, settings: SettingsDep) -> Any:
+    """The request body parsed as JSON that can be stored (415 if declared as something
+    else)."""
+    return await _read_json(request, settings, storable=True)
+
+
+async def json_body_to_check(request: Request, settings: SettingsDep) -> Any:
+    """The request body parsed as JSON, only to be checked (NUL characters allowed)."""
+    return await _read_json(request, settings, storable=False)
 
 
 async def json_or_upload_body(request: Request, settings: SettingsDep) -> Any:
@@ -285,7 +299,15 @@ def portfolio_upload(
     return as_portfolio_document(data, settings)
 
 
+def portfolio_json_to_check(
+    data: Annotated[Any, Depends(json_body_to_check)], settings: SettingsDep
+) -> dict[str, Any]:
+    """The JSON body as a portfolio document that is only validated, never stored."""
+    return as_portfolio_document(data, settings)
+
+
 PortfolioJson = Annotated[dict[str, Any], Depends(portfolio_json)]
+PortfolioJsonToCheck = Annotated[dict[str, Any], Depends(portfolio_json_to_check)]
 PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
 
 

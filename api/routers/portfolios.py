@@ -9,7 +9,14 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api import services
-from api.deps import CurrentTenant, PortfolioJson, PortfolioStoreDep, PortfolioUpload, count_tasks
+from api.deps import (
+    CurrentTenant,
+    PortfolioJson,
+    PortfolioJsonToCheck,
+    PortfolioStoreDep,
+    PortfolioUpload,
+    count_tasks,
+)
 from api.openapi import portfolio_request_body
 from api.problems import problem_responses
 from api.schemas import PortfolioPublic, PortfoliosPublic
@@ -67,7 +74,9 @@ class ValidationReport(BaseModel):
         strict=False,
     ),
 )
-def validate_portfolio_route(_tenant: CurrentTenant, portfolio: PortfolioJson) -> ValidationReport:
+def validate_portfolio_route(
+    _tenant: CurrentTenant, portfolio: PortfolioJsonToCheck
+) -> ValidationReport:
     """Check a portfolio without storing it; answer 200 with every problem found.
 
     A portfolio with problems is still a successful validation: the answer is 200 with

@@ -114,16 +114,17 @@ def test_non_standard_numbers(client: TestClient) -> None:
 
 
 def test_nul_characters(client: TestClient) -> None:
-    """A NUL in a string is refused (it cannot be stored); a literal backslash-u is fine."""
-    response = client.post(URL, content=b'{"id": "a\\u0000b"}', headers=_JSON)
-    _problem(
-        response,
-        400,
-        "invalid-json",
-        "The request body has a NUL character (\\u0000) in a string.",
-    )
-    literal = client.post(URL, content=b'{"id": "a\\\\u0000b"}', headers=_JSON)
-    assert literal.status_code == 200
+    """A NUL in a string is refused where it would be stored, but may be validated."""
+    body = b'{"id": "a\\u0000b"}'
+    for url in ("/v1/portfolios", "/v1/jobs"):
+        response = client.post(url, content=body, headers=_JSON)
+        assert response.status_code == 400
+        assert response.json()["detail"] == (
+            "The request body has a NUL character (\\u0000) in a string."
+        )
+    assert client.post(URL, content=body, headers=_JSON).status_code == 200
+    literal = b'{"portfolio": {"id": "a\\\\u0000b"}}'  # a backslash, then u0000: no NUL
+    assert client.post("/v1/jobs", content=literal, headers=_JSON).status_code == 422
 
 
 def test_not_json_media_type(client: TestClient) -> None:
