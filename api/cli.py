@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.cli_jobs import register as register_job_commands
+from api.cli_serve import register as register_serve_commands
 from api.formats import BENCHMARK_EXTENSIONS, detect_format, read_instance
 from models import (
     ObjectiveName,
@@ -265,6 +266,7 @@ def _print_plan(plan: Plan) -> None:
 
 
 register_job_commands(app)
+register_serve_commands(app)
 
 
 def main() -> None:

@@ -28,15 +28,24 @@ def _new_job(ledger: Ledger, tenant: str = "acme") -> str:
 
 
 def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
-    """upgrade_database twice leaves jobs, job_events and alembic_version at the head."""
+    """upgrade_database twice leaves the ledger's tables (and the API's, revision 0003,
+    chained after the ledger's head) with alembic_version at the head."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     upgrade_database(url)
     upgrade_database(url)
     engine = make_engine(url)
-    assert sorted(inspect(engine).get_table_names()) == ["alembic_version", "job_events", "jobs"]
+    assert sorted(inspect(engine).get_table_names()) == [
+        "alembic_version",
+        "api_keys",
+        "job_events",
+        "jobs",
+        "portfolio_versions",
+        "portfolios",
+    ]
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == HEAD_REVISION == "0002_job_children"
+    assert HEAD_REVISION == "0002_job_children"
+    assert version == "0003_api_keys_portfolios"
 
 
 def test_a_running_job_cannot_be_claimed_twice(ledger: Ledger) -> None:

@@ -1,0 +1,73 @@
+"""The FastAPI application: ``create_app(settings)`` wires routers, middleware and errors."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+
+from api.body_limit import BodySizeLimitMiddleware
+from api.openapi import install_openapi
+from api.problems import install_problem_handlers, reject_unknown_query_parameters
+from api.request_id import RequestIdMiddleware
+from api.routers import health, portfolios
+from api.routers import jobs as jobs_router
+from api.settings import ApiSettings
+from api.store import KeyStore, PortfolioStore
+from api.version import VERSION
+from workers.service import JobService
+
+DESCRIPTION = """\
+optiplan plans IT project portfolios optimally: projects, tasks, people with skills and
+calendars, budgets and deadlines in; a checked plan out.
+
+Every route but `/v1/health` needs a tenant's API key (`Authorization: Bearer <key>`;
+create one with `optiplan keys create TENANT`). A tenant only ever sees its own
+portfolios and jobs: anything else is a 404.
+
+Every error is an RFC 9457 problem document (`application/problem+json`) that carries
+the request id also sent in the `X-Request-ID` header.
+"""
+
+
+def create_app(settings: ApiSettings | None = None, *, jobs: JobService | None = None) -> FastAPI:
+    """Build the HTTP API.
+
+    Parameters
+    ----------
+    settings
+        Limits of the HTTP side; default: from the ``OPTIPLAN_*`` environment.
+    jobs
+        The jobs service (ledger database and broker); default: one for the
+        environment's :class:`workers.settings.Settings`, which also migrates the
+        database to the latest revision.
+    """
+    settings = settings or ApiSettings()
+    jobs = jobs or JobService()
+    app = FastAPI(
+        title="optiplan",
+        version=VERSION,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
+    app.state.settings = settings
+    app.state.jobs = jobs
+    app.state.keys = KeyStore(jobs.ledger.engine, cache_s=settings.key_cache_s)
+    app.state.portfolios = PortfolioStore(jobs.ledger.engine)
+    routers = (health.router, portfolios.router, jobs_router.router)
+    for router in routers:
+        app.include_router(router)
+    app.state.route_methods = [
+        (route.path_regex, set(route.methods or ()))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+    install_problem_handlers(app)
+    install_openapi(app)
+    # Added last = outermost: the request id exists before the body limit may refuse.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

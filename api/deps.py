@@ -1,0 +1,327 @@
+"""Dependencies shared by the routers: settings and the JSON body reader.
+
+JSON bodies that hold a portfolio are read here rather than by FastAPI, so that a
+malformed, too deeply nested or too large portfolio gets one clear problem document,
+and a portfolio with bad fields reaches :func:`models.validate_portfolio`, which reports
+every problem with its path at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from api.problems import ApiError, FieldError
+from api.schemas import JobCreate
+from api.settings import ApiSettings
+from api.store import KeyStore, PortfolioStore
+from workers.service import JobService
+
+# Dependencies that do not block are ``async``: FastAPI runs sync ones in the threadpool,
+# and each hop costs latency on every request.
+
+
+async def get_settings(request: Request) -> ApiSettings:
+    """The settings the app was created with."""
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+async def get_jobs(request: Request) -> JobService:
+    """The jobs service (ledger and broker) of the app."""
+    jobs: JobService = request.app.state.jobs
+    return jobs
+
+
+async def get_portfolio_store(request: Request) -> PortfolioStore:
+    """The portfolio store of the app."""
+    store: PortfolioStore = request.app.state.portfolios
+    return store
+
+
+JobsDep = Annotated[JobService, Depends(get_jobs)]
+PortfolioStoreDep = Annotated[PortfolioStore, Depends(get_portfolio_store)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="A tenant's API key (`optiplan keys create TENANT`), sent as "
+    "`Authorization: Bearer <key>`.",
+)
+
+
+async def current_tenant(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The tenant of the request's API key; 401 without a valid key."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401,
+            "This route needs an API key: send 'Authorization: Bearer <key>'.",
+            kind="unauthorized",
+            headers=challenge,
+        )
+    keys: KeyStore = request.app.state.keys
+    tenant = keys.cached_tenant(credentials.credentials)
+    if tenant is None:  # not verified lately: read the database, off the event loop
+        tenant = await run_in_threadpool(keys.tenant_of, credentials.credentials)
+    if tenant is None:
+        raise ApiError(401, "The API key is not valid.", kind="unauthorized", headers=challenge)
+    return tenant
+
+
+CurrentTenant = Annotated[str, Depends(current_tenant)]
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when arrays and objects in ``value`` nest deeper than ``limit`` (iterative)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def _has_nul(value: Any) -> bool:
+    """True when a string (key or value) in ``value`` holds a NUL character (iterative)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _malformed(detail: str) -> ApiError:
+    return ApiError(400, detail, kind="invalid-json", title="Malformed JSON")
+
+
+def parse_json(body: bytes, max_depth: int, *, storable: bool = True) -> Any:
+    """Parse a JSON body; raise a 400 problem if it is malformed or nested too deeply.
+
+    Strict JSON: ``NaN`` and ``Infinity`` (which Python's parser accepts) are refused,
+    and so is an integer too long to convert (more than 4,300 digits). With
+    ``storable``, also strings with a NUL character, which the database cannot hold.
+    """
+    try:
+        value = json.loads(body, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise _malformed(
+            f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
+            f"column {error.colno}."
+        ) from None
+    except UnicodeDecodeError:
+        raise _malformed("The request body is not UTF-8 text.") from None
+    except RecursionError:
+        value = None
+        nested_too_deeply = True
+    except ValueError as error:  # NaN / Infinity, or an integer with too many digits
+        reason = str(error)
+        if "integer string conversion" in reason:
+            reason = f"an integer has more than {sys.get_int_max_str_digits()} digits"
+        raise _malformed(f"The request body is not valid JSON: {reason}.") from None
+    else:
+        nested_too_deeply = _depth_exceeds(value, max_depth)
+    if nested_too_deeply:
+        raise ApiError(
+            400,
+            f"The request body nests arrays and objects deeper than {max_depth} levels.",
+            kind="nesting-too-deep",
+            title="JSON nested too deeply",
+        )
+    # NUL cannot be stored in PostgreSQL text or JSONB; the escape is the only way in.
+    if storable and b"\\u0000" in body and _has_nul(value):
+        raise _malformed("The request body has a NUL character (\\u0000) in a string.")
+    return value
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _unsupported(content_type: str, *, upload: bool) -> ApiError:
+    accepted = "JSON (Content-Type: application/json)"
+    if upload:
+        accepted += " or a file upload (multipart/form-data, field 'file')"
+    return ApiError(
+        415,
+        f"The request body must be {accepted}, not '{content_type}'.",
+        kind="unsupported-media-type",
+    )
+
+
+async def _read_json(request: Request, settings: ApiSettings, *, storable: bool) -> Any:
+    content_type = request.headers.get("content-type", "application/json")
+    if not _is_json(content_type):
+        raise _unsupported(content_type, upload=False)
+    body = await request.body()
+    return await run_in_threadpool(
+        functools.partial(parse_json, storable=storable), body, settings.max_json_depth
+    )
+
+
+async def json_body(request: Request, settings: SettingsDep) -> Any:
+    """The request body parsed as JSON that can be stored (415 if declared as something
+    else)."""
+    return await _read_json(request, settings, storable=True)
+
+
+async def json_body_to_check(request: Request, settings: SettingsDep) -> Any:
+    """The request body parsed as JSON, only to be checked (NUL characters allowed)."""
+    return await _read_json(request, settings, storable=False)
+
+
+async def json_or_upload_body(request: Request, settings: SettingsDep) -> Any:
+    """The request body as JSON, or the JSON file uploaded as form field ``file``."""
+    content_type = request.headers.get("content-type", "application/json")
+    if content_type.lower().startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise ApiError(
+                    422,
+                    "The upload has no file in the form field 'file'.",
+                    kind="invalid-request",
+                    title="Invalid request",
+                    errors=[
+                        FieldError.model_validate(
+                            {"in": "body", "path": "file", "message": "field required"}
+                        )
+                    ],
+                )
+            body = await upload.read()
+        return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+    if not _is_json(content_type):
+        raise _unsupported(content_type, upload=True)
+    body = await request.body()
+    return await run_in_threadpool(parse_json, body, settings.max_json_depth)
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+
+
+def count_tasks(data: Any) -> int:
+    """Number of tasks in a portfolio given as parsed JSON (parts of the wrong type: 0)."""
+    if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
+        return 0
+    return sum(
+        len(project["tasks"])
+        for project in data["projects"]
+        if isinstance(project, dict) and isinstance(project.get("tasks"), list)
+    )
+
+
+def check_task_limit(data: Any, settings: ApiSettings) -> None:
+    """Raise a 422 problem when the portfolio has more tasks than the configured limit."""
+    tasks = count_tasks(data)
+    if tasks > settings.max_tasks_per_portfolio:
+        raise ApiError(
+            422,
+            f"The portfolio has {tasks} tasks; this server accepts at most "
+            f"{settings.max_tasks_per_portfolio} per portfolio.",
+            kind="too-many-tasks",
+            title="Too many tasks",
+        )
+
+
+def as_portfolio_document(data: Any, settings: ApiSettings) -> dict[str, Any]:
+    """``data`` if it is a JSON object within the task limit, else a 422 problem."""
+    if not isinstance(data, dict):
+        raise ApiError(
+            422,
+            "The request body is not a portfolio.",
+            kind="invalid-portfolio",
+            title="Invalid portfolio",
+            errors=[
+                FieldError.model_validate(
+                    {
+                        "in": "body",
+                        "path": "",
+                        "message": f"a portfolio must be a JSON object, got {_json_type(data)}",
+                    }
+                )
+            ],
+        )
+    check_task_limit(data, settings)
+    return data
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number"}
+    names |= {float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def portfolio_json(data: JsonBody, settings: SettingsDep) -> dict[str, Any]:
+    """The JSON body as a portfolio document (object, within the task limit)."""
+    return as_portfolio_document(data, settings)
+
+
+def portfolio_upload(
+    data: Annotated[Any, Depends(json_or_upload_body)], settings: SettingsDep
+) -> dict[str, Any]:
+    """The JSON body or uploaded file as a portfolio document."""
+    return as_portfolio_document(data, settings)
+
+
+def portfolio_json_to_check(
+    data: Annotated[Any, Depends(json_body_to_check)], settings: SettingsDep
+) -> dict[str, Any]:
+    """The JSON body as a portfolio document that is only validated, never stored."""
+    return as_portfolio_document(data, settings)
+
+
+PortfolioJson = Annotated[dict[str, Any], Depends(portfolio_json)]
+PortfolioJsonToCheck = Annotated[dict[str, Any], Depends(portfolio_json_to_check)]
+PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
+
+
+def job_request(data: JsonBody, settings: SettingsDep) -> JobCreate:
+    """The JSON body as a job request (422 with every bad field otherwise)."""
+    try:
+        request = JobCreate.model_validate(data)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    if request.portfolio is not None:
+        check_task_limit(request.portfolio, settings)
+    return request
+
+
+JobRequest = Annotated[JobCreate, Depends(job_request)]
