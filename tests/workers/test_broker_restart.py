@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +20,11 @@ import redis
 from models import PlanStatus
 from solver.options import SolveOptions
 from tests.workers.harness import (
+    broker_settings,
     checked,
     example,
     free_port,
     job_states,
-    make_settings,
     require,
     tiny_portfolio,
     wait_until,
@@ -111,12 +110,7 @@ def test_a_broker_restart_loses_no_queued_job(
 ) -> None:
     """Kill the broker with 5 jobs queued behind a running one: all 6 succeed, once each."""
     require("postgresql")
-    settings = make_settings(
-        home=tmp_path,
-        broker_url=private_redis.url,
-        database_url=pg_url,
-        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-    )
+    settings = broker_settings(tmp_path, private_redis.url, pg_url)
     service = JobService(settings)
     medium = example("medium")
     try:
@@ -164,12 +158,7 @@ def test_a_job_submitted_while_the_broker_is_down_still_runs(
 ) -> None:
     """Submit fails to reach the broker: the job waits in the ledger and runs once it is back."""
     require("postgresql")
-    settings = make_settings(
-        home=tmp_path,
-        broker_url=private_redis.url,
-        database_url=pg_url,
-        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-    )
+    settings = broker_settings(tmp_path, private_redis.url, pg_url)
     service = JobService(settings)
     portfolio = tiny_portfolio()
     try:

@@ -27,6 +27,7 @@ from tests.workers.harness import (
     optiplan_command,
     tiny_portfolio,
     wait_until,
+    wait_until_solving,
     workers,
 )
 from workers.celery_app import send_run_job
@@ -123,12 +124,7 @@ def test_cancel_while_running_stops_within_two_seconds_and_keeps_the_plan(
     job = service.submit_job(
         "acme", "schedule", portfolio, SolveOptions(time_limit_s=60, workers=1)
     )
-
-    def solving() -> bool:
-        current = service.get_job("acme", job.id)
-        return current is not None and current.progress is not None
-
-    wait_until(solving, timeout_s=60)
+    wait_until_solving(service, "acme", job.id)
     asked = time.monotonic()
     service.cancel_job("acme", job.id)
 
