@@ -47,6 +47,51 @@ def _rowcount(result: Any) -> int:
     return int(result.rowcount)
 
 
+def _not_final() -> Any:
+    """The condition "the job is not in a final state"."""
+    return JobRow.state.not_in([s.value for s in FINAL_STATES])
+
+
+def _held(job_id: str, token: str) -> tuple[Any, ...]:
+    """The conditions "the job is running and this attempt (``token``) holds it"."""
+    return (
+        JobRow.id == job_id,
+        JobRow.run_token == token,
+        JobRow.state == JobState.RUNNING.value,
+    )
+
+
+def _queued_job(
+    *,
+    tenant: str,
+    kind: str,
+    queue: str,
+    input_data: dict[str, Any],
+    options: dict[str, Any],
+    now: datetime,
+    job_id: str | None = None,
+    parent_id: str | None = None,
+) -> tuple[JobRow, JobEventRow]:
+    """A new job row in state ``queued`` and its first event (neither added to a session)."""
+    job = JobRow(
+        id=job_id or str(uuid.uuid4()),
+        tenant=tenant,
+        parent_id=parent_id,
+        kind=kind,
+        state=JobState.QUEUED.value,
+        queue=queue,
+        input=input_data,
+        options=options,
+        attempts=0,
+        cancel_requested=False,
+        event_count=1,
+        created_at=now,
+        enqueued_at=now,
+    )
+    event = JobEventRow(job_id=job.id, seq=1, at=now, kind="state", data={"state": "queued"})
+    return job, event
+
+
 class Ledger:
     """The job ledger on one database engine."""
 
@@ -65,27 +110,18 @@ class Ledger:
         options: dict[str, Any],
     ) -> JobRow:
         """Write a new job in state ``queued`` (with its first event) and return it."""
-        now = utcnow()
-        job = JobRow(
-            id=str(uuid.uuid4()),
+        job, event = _queued_job(
             tenant=tenant,
             kind=kind,
-            state=JobState.QUEUED.value,
             queue=queue,
-            input=input_data,
+            input_data=input_data,
             options=options,
-            attempts=0,
-            cancel_requested=False,
-            event_count=1,
-            created_at=now,
-            enqueued_at=now,
+            now=utcnow(),
         )
         with self.sessions.begin() as session:
             session.add(job)
             session.flush()
-            session.add(
-                JobEventRow(job_id=job.id, seq=1, at=now, kind="state", data={"state": "queued"})
-            )
+            session.add(event)
         return job
 
     def create_batch(
@@ -101,54 +137,39 @@ class Ledger:
         """Write a parent job and its children (label, kind, input, options), all queued."""
         now = utcnow()
         parent_id = str(uuid.uuid4())
-        rows = [
-            JobRow(
-                id=str(uuid.uuid4()),
+        queued = [
+            _queued_job(
                 tenant=tenant,
                 parent_id=parent_id,
                 kind=child_kind,
-                state=JobState.QUEUED.value,
                 queue=child_queue,
-                input=child_input,
+                input_data=child_input,
                 options=child_options,
-                attempts=0,
-                cancel_requested=False,
-                event_count=1,
-                created_at=now,
-                enqueued_at=now,
+                now=now,
             )
             for _, child_kind, child_input, child_options in children
         ]
-        parent = JobRow(
-            id=parent_id,
+        rows = [row for row, _ in queued]
+        parent, parent_event = _queued_job(
+            job_id=parent_id,
             tenant=tenant,
             kind=kind,
-            state=JobState.QUEUED.value,
             queue=queue,
-            input={
+            input_data={
                 "children": [
                     {"label": label, "job_id": row.id}
                     for (label, _, _, _), row in zip(children, rows, strict=True)
                 ]
             },
             options=options,
-            attempts=0,
-            cancel_requested=False,
-            event_count=1,
-            created_at=now,
-            enqueued_at=now,
+            now=now,
         )
         with self.sessions.begin() as session:
             session.add(parent)
             session.flush()
             session.add_all(rows)
             session.flush()
-            for job in [parent, *rows]:
-                session.add(
-                    JobEventRow(
-                        job_id=job.id, seq=1, at=now, kind="state", data={"state": "queued"}
-                    )
-                )
+            session.add_all([parent_event, *(event for _, event in queued)])
         return parent, rows
 
     def children(self, parent_id: str) -> list[JobRow]:
@@ -173,7 +194,7 @@ class Ledger:
                     .select_from(JobRow)
                     .where(
                         JobRow.parent_id == parent_id,
-                        JobRow.state.not_in([s.value for s in FINAL_STATES]),
+                        _not_final(),
                     )
                 )
                 or 0
@@ -184,18 +205,13 @@ class Ledger:
     ) -> bool:
         """Write a parent's gathered result once (False if it is already final)."""
         with self.sessions.begin() as session:
-            done = session.execute(
-                _update_jobs()
-                .where(
-                    JobRow.id == parent_id,
-                    JobRow.state.not_in([s.value for s in FINAL_STATES]),
-                )
-                .values(state=state.value, result=result, error=error, finished_at=utcnow())
+            return self._transition(
+                session,
+                parent_id,
+                (JobRow.id == parent_id, _not_final()),
+                {"state": state.value, "result": result, "error": error, "finished_at": utcnow()},
+                {"state": state.value},
             )
-            if _rowcount(done) != 1:
-                return False
-            self._add_event(session, parent_id, "state", {"state": state.value})
-            return True
 
     def gatherable(self, kind: str) -> list[str]:
         """Parents of ``kind`` that are not final although all their children are."""
@@ -213,7 +229,7 @@ class Ledger:
                 session.scalars(
                     select(JobRow.id).where(
                         JobRow.kind == kind,
-                        JobRow.state.not_in([s.value for s in FINAL_STATES]),
+                        _not_final(),
                         ~pending_child,
                     )
                 ).all()
@@ -289,6 +305,24 @@ class Ledger:
         session.flush()
         return row
 
+    def _transition(
+        self,
+        session: Any,
+        job_id: str,
+        guard: tuple[Any, ...],
+        values: dict[str, Any],
+        event: dict[str, Any],
+    ) -> bool:
+        """One guarded ``UPDATE`` of the job; if it matched, its ``state`` event ``event``.
+
+        Returns whether the update matched the job.
+        """
+        done = session.execute(_update_jobs().where(*guard).values(**values))
+        if _rowcount(done) != 1:
+            return False
+        self._add_event(session, job_id, "state", event)
+        return True
+
     # ------------------------------------------------------------------ life cycle
     def claim(
         self, job_id: str, worker: str, stale_before: datetime, max_attempts: int = 3
@@ -334,13 +368,13 @@ class Ledger:
                 {"state": "running", "worker": worker, "attempt": job.attempts},
             )
             if job.parent_id is not None:
-                started = session.execute(
-                    _update_jobs()
-                    .where(JobRow.id == job.parent_id, JobRow.state == JobState.QUEUED.value)
-                    .values(state=JobState.RUNNING.value, started_at=now)
+                self._transition(
+                    session,
+                    job.parent_id,
+                    (JobRow.id == job.parent_id, JobRow.state == JobState.QUEUED.value),
+                    {"state": JobState.RUNNING.value, "started_at": now},
+                    {"state": "running"},
                 )
-                if _rowcount(started) == 1:
-                    self._add_event(session, job.parent_id, "state", {"state": "running"})
             return job, token
 
     def heartbeat(self, job_id: str, token: str) -> Heartbeat:
@@ -348,11 +382,7 @@ class Ledger:
         with self.sessions.begin() as session:
             updated = session.execute(
                 _update_jobs()
-                .where(
-                    JobRow.id == job_id,
-                    JobRow.run_token == token,
-                    JobRow.state == JobState.RUNNING.value,
-                )
+                .where(*_held(job_id, token))
                 .values(heartbeat_at=utcnow())
                 .returning(JobRow.cancel_requested)
             ).first()
@@ -377,49 +407,35 @@ class Ledger:
     ) -> bool:
         """Write the one result of the job; False if this attempt no longer owns it."""
         with self.sessions.begin() as session:
-            done = session.execute(
-                _update_jobs()
-                .where(
-                    JobRow.id == job_id,
-                    JobRow.run_token == token,
-                    JobRow.state == JobState.RUNNING.value,
-                )
-                .values(state=state.value, result=result, error=error, finished_at=utcnow())
+            return self._transition(
+                session,
+                job_id,
+                _held(job_id, token),
+                {"state": state.value, "result": result, "error": error, "finished_at": utcnow()},
+                {"state": state.value, **(event or {})},
             )
-            if _rowcount(done) != 1:
-                return False
-            self._add_event(session, job_id, "state", {"state": state.value, **(event or {})})
-            return True
 
     def release(self, job_id: str, token: str, reason: str) -> bool:
         """Give the job back to the queue (before a retry); False if not owned."""
         with self.sessions.begin() as session:
-            done = session.execute(
-                _update_jobs()
-                .where(
-                    JobRow.id == job_id,
-                    JobRow.run_token == token,
-                    JobRow.state == JobState.RUNNING.value,
-                )
-                .values(state=JobState.QUEUED.value, run_token=None, enqueued_at=utcnow())
+            return self._transition(
+                session,
+                job_id,
+                _held(job_id, token),
+                {"state": JobState.QUEUED.value, "run_token": None, "enqueued_at": utcnow()},
+                {"state": "queued", "reason": reason},
             )
-            if _rowcount(done) != 1:
-                return False
-            self._add_event(session, job_id, "state", {"state": "queued", "reason": reason})
-            return True
 
     def fail_final(self, job_id: str, error: str) -> bool:
         """Mark a job failed whoever holds it (retries exhausted); False if already final."""
         with self.sessions.begin() as session:
-            done = session.execute(
-                _update_jobs()
-                .where(JobRow.id == job_id, JobRow.state.not_in([s.value for s in FINAL_STATES]))
-                .values(state=JobState.FAILED.value, error=error, finished_at=utcnow())
+            return self._transition(
+                session,
+                job_id,
+                (JobRow.id == job_id, _not_final()),
+                {"state": JobState.FAILED.value, "error": error, "finished_at": utcnow()},
+                {"state": "failed", "error": error},
             )
-            if _rowcount(done) != 1:
-                return False
-            self._add_event(session, job_id, "state", {"state": "failed", "error": error})
-            return True
 
     def request_cancel(self, job_id: str, tenant: str | None = None) -> JobRow | None:
         """Cancel: a queued job ends at once; a running one is flagged and stops itself."""
@@ -428,16 +444,17 @@ class Ledger:
             if job is None or (tenant is not None and job.tenant != tenant):
                 return None
             now = utcnow()
-            queued = session.execute(
-                _update_jobs()
-                .where(JobRow.id == job_id, JobRow.state == JobState.QUEUED.value)
-                .values(state=JobState.CANCELLED.value, cancel_requested=True, finished_at=now)
-            )
-            if _rowcount(queued) == 1:
-                self._add_event(
-                    session, job_id, "state", {"state": "cancelled", "reason": "before start"}
-                )
-            else:
+            if not self._transition(
+                session,
+                job_id,
+                (JobRow.id == job_id, JobRow.state == JobState.QUEUED.value),
+                {
+                    "state": JobState.CANCELLED.value,
+                    "cancel_requested": True,
+                    "finished_at": now,
+                },
+                {"state": "cancelled", "reason": "before start"},
+            ):
                 flagged = session.execute(
                     _update_jobs()
                     .where(
@@ -485,57 +502,50 @@ class Ledger:
             if job is None:
                 return None
             guard = (
-                (JobRow.id == job_id)
-                & (JobRow.state == JobState.RUNNING.value)
-                & (JobRow.heartbeat_at < stale_before)
+                JobRow.id == job_id,
+                JobRow.state == JobState.RUNNING.value,
+                JobRow.heartbeat_at < stale_before,
             )
             if job.cancel_requested:
-                done = session.execute(
-                    _update_jobs()
-                    .where(guard)
-                    .values(
-                        state=JobState.CANCELLED.value,
-                        run_token=None,
-                        finished_at=utcnow(),
-                        error="the worker was lost while the job was being cancelled",
-                    )
+                self._transition(
+                    session,
+                    job_id,
+                    guard,
+                    {
+                        "state": JobState.CANCELLED.value,
+                        "run_token": None,
+                        "finished_at": utcnow(),
+                        "error": "the worker was lost while the job was being cancelled",
+                    },
+                    {"state": "cancelled", "reason": "worker lost"},
                 )
-                if _rowcount(done) == 1:
-                    self._add_event(
-                        session, job_id, "state", {"state": "cancelled", "reason": "worker lost"}
-                    )
                 return None
             if job.attempts >= max_attempts:
                 error = (
                     f"the worker was lost in each of {job.attempts} attempts (killed, or out "
                     "of memory?); not trying again"
                 )
-                done = session.execute(
-                    _update_jobs()
-                    .where(guard)
-                    .values(
-                        state=JobState.FAILED.value,
-                        run_token=None,
-                        finished_at=utcnow(),
-                        error=error,
-                    )
+                self._transition(
+                    session,
+                    job_id,
+                    guard,
+                    {
+                        "state": JobState.FAILED.value,
+                        "run_token": None,
+                        "finished_at": utcnow(),
+                        "error": error,
+                    },
+                    {"state": "failed", "error": error},
                 )
-                if _rowcount(done) == 1:
-                    self._add_event(session, job_id, "state", {"state": "failed", "error": error})
                 return None
-            done = session.execute(
-                _update_jobs()
-                .where(guard)
-                .values(state=JobState.QUEUED.value, run_token=None, enqueued_at=utcnow())
-            )
-            if _rowcount(done) != 1:
-                return None
-            self._add_event(
+            if not self._transition(
                 session,
                 job_id,
-                "state",
+                guard,
+                {"state": JobState.QUEUED.value, "run_token": None, "enqueued_at": utcnow()},
                 {"state": "queued", "reason": f"worker {job.worker} lost; re-queued"},
-            )
+            ):
+                return None
             session.refresh(job)
             return job
 

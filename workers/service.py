@@ -9,11 +9,13 @@ is unreachable the job stays queued and the workers' recovery sweep sends it lat
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import kombu.exceptions
 import redis
@@ -31,6 +33,8 @@ from workers.ledger import Ledger, aware
 from workers.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class JobProgress(BaseModel):
@@ -384,57 +388,26 @@ def default_service() -> JobService:
     return JobService()
 
 
-def submit_job(
-    tenant: str, kind: str, portfolio: Portfolio, options: SolveOptions | None = None
-) -> JobView:
-    """:meth:`JobService.submit_job` on the default service."""
-    return default_service().submit_job(tenant, kind, portfolio, options)
+def _on_default_service(method: Callable[Concatenate[JobService, _P], _R]) -> Callable[_P, _R]:
+    """``JobService.<method>`` as a module function that calls it on the default service."""
+
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(default_service(), *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = method.__name__
+    call.__doc__ = f":meth:`JobService.{method.__name__}` on the default service."
+    signature = inspect.signature(method)
+    without_self = list(signature.parameters.values())[1:]
+    call.__signature__ = signature.replace(parameters=without_self)  # type: ignore[attr-defined]
+    return call
 
 
-def submit_batch(tenant: str, items: list[BatchItem]) -> JobView:
-    """:meth:`JobService.submit_batch` on the default service."""
-    return default_service().submit_batch(tenant, items)
-
-
-def get_batch_result(tenant: str, job_id: str) -> BatchResult | None:
-    """:meth:`JobService.get_batch_result` on the default service."""
-    return default_service().get_batch_result(tenant, job_id)
-
-
-def get_job(tenant: str, job_id: str) -> JobView | None:
-    """:meth:`JobService.get_job` on the default service."""
-    return default_service().get_job(tenant, job_id)
-
-
-def list_jobs(
-    tenant: str,
-    *,
-    state: JobState | str | None = None,
-    kind: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> JobPage:
-    """:meth:`JobService.list_jobs` on the default service."""
-    return default_service().list_jobs(tenant, state=state, kind=kind, limit=limit, offset=offset)
-
-
-def cancel_job(tenant: str, job_id: str) -> JobView | None:
-    """:meth:`JobService.cancel_job` on the default service."""
-    return default_service().cancel_job(tenant, job_id)
-
-
-def get_result(tenant: str, job_id: str) -> Plan | None:
-    """:meth:`JobService.get_result` on the default service."""
-    return default_service().get_result(tenant, job_id)
-
-
-def events_after(tenant: str, job_id: str, after_seq: int = 0) -> list[JobEvent] | None:
-    """:meth:`JobService.events_after` on the default service."""
-    return default_service().events_after(tenant, job_id, after_seq)
-
-
-def wait_for_events(
-    tenant: str, job_id: str, after_seq: int = 0, timeout_s: float = 15.0
-) -> list[JobEvent] | None:
-    """:meth:`JobService.wait_for_events` on the default service."""
-    return default_service().wait_for_events(tenant, job_id, after_seq, timeout_s)
+submit_job = _on_default_service(JobService.submit_job)
+submit_batch = _on_default_service(JobService.submit_batch)
+get_batch_result = _on_default_service(JobService.get_batch_result)
+get_job = _on_default_service(JobService.get_job)
+list_jobs = _on_default_service(JobService.list_jobs)
+cancel_job = _on_default_service(JobService.cancel_job)
+get_result = _on_default_service(JobService.get_result)
+events_after = _on_default_service(JobService.events_after)
+wait_for_events = _on_default_service(JobService.wait_for_events)

@@ -26,8 +26,11 @@ import psycopg
 import pytest
 import redis
 
-from models import Plan, Portfolio, load_portfolio
+from models import Plan, PlanStatus, Portfolio, load_portfolio
 from models.checker import check_plan
+from solver.options import SolveOptions
+from workers.db import JobState
+from workers.service import JobService
 from workers.settings import Settings
 from workers.worker import settings_environment
 
@@ -51,6 +54,17 @@ FAST_RECOVERY = {
 def make_settings(**fields: Any) -> Settings:
     """Settings for a test: the fast recovery timings plus ``fields``."""
     return Settings.model_validate({**FAST_RECOVERY, **fields})
+
+
+def broker_settings(home: Path, broker_url: str, database_url: str, **fields: Any) -> Settings:
+    """:func:`make_settings` for a server broker and ledger, with queue names of its own."""
+    return make_settings(
+        home=home,
+        broker_url=broker_url,
+        database_url=database_url,
+        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
+        **fields,
+    )
 
 
 def _answers(port: int) -> bool:
@@ -178,6 +192,59 @@ def wait_until(condition: Callable[[], Any], timeout_s: float, step_s: float = 0
             return value
         time.sleep(step_s)
     pytest.fail(f"condition not met within {timeout_s} s")
+
+
+def wait_until_solving(service: JobService, tenant: str, job_id: str) -> None:
+    """Wait (60 s at most) until the job reports solver progress."""
+
+    def solving() -> bool:
+        current = service.get_job(tenant, job_id)
+        return current is not None and current.progress is not None
+
+    wait_until(solving, timeout_s=60)
+
+
+def kill_mid_solve_loses_no_job(
+    settings: Settings, names: list[str], log_dir: Path, time_limit_s: int
+) -> None:
+    """SIGKILL the worker solving a job: another of ``names`` runs it again, once.
+
+    The job is the medium example with a ``time_limit_s`` solve; it must end succeeded
+    on the survivor after two attempts, with a plan the checker accepts.
+    """
+    service = JobService(settings)
+    portfolio = example("medium")
+    try:
+        with workers(settings, names, log_dir) as started:
+            job = service.submit_job(
+                "acme", "schedule", portfolio, SolveOptions(time_limit_s=time_limit_s, workers=1)
+            )
+
+            def running_worker() -> str | None:
+                current = service.get_job("acme", job.id)
+                if current is None or current.progress is None:
+                    return None
+                return current.worker
+
+            victim_name = wait_until(running_worker, timeout_s=60)
+            victim = next(p for p in started if p.hostname == victim_name)
+            victim.kill()
+            final = service.wait_for_job("acme", job.id, timeout_s=90)
+            assert final is not None
+            survivor = next(p for p in started if p is not victim)
+            assert (final.state, final.attempts, final.worker) == (
+                JobState.SUCCEEDED,
+                2,
+                survivor.hostname,
+            )
+            events = service.events_after("acme", job.id)
+            assert events is not None
+            assert job_states(events) == ["queued", "running", "queued", "running", "succeeded"]
+            plan = checked(portfolio, service.get_result("acme", job.id))
+            assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
+            assert len(plan.tasks) == 162
+    finally:
+        service.close()
 
 
 # ----------------------------------------------------------------------------- portfolios

@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +20,11 @@ import redis
 from models import PlanStatus
 from solver.options import SolveOptions
 from tests.workers.harness import (
+    broker_settings,
     checked,
     example,
     free_port,
     job_states,
-    make_settings,
     require,
     tiny_portfolio,
     wait_until,
@@ -106,86 +105,71 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.stop()
 
 
+@pytest.fixture
+def service(private_redis: PrivateRedis, pg_url: str, tmp_path: Path) -> Iterator[JobService]:
+    """The jobs service on the private broker and the session's ledger, closed afterwards."""
+    require("postgresql")
+    jobs = JobService(broker_settings(tmp_path, private_redis.url, pg_url))
+    yield jobs
+    jobs.close()
+
+
 def test_a_broker_restart_loses_no_queued_job(
-    private_redis: PrivateRedis, pg_url: str, tmp_path: Path
+    private_redis: PrivateRedis, service: JobService, tmp_path: Path
 ) -> None:
     """Kill the broker with 5 jobs queued behind a running one: all 6 succeed, once each."""
-    require("postgresql")
-    settings = make_settings(
-        home=tmp_path,
-        broker_url=private_redis.url,
-        database_url=pg_url,
-        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-    )
-    service = JobService(settings)
     medium = example("medium")
-    try:
-        with workers(settings, ["restart1"], tmp_path):
-            blocker = service.submit_job(
-                "acme", "schedule", medium, SolveOptions(time_limit_s=4, workers=1)
+    with workers(service.settings, ["restart1"], tmp_path):
+        blocker = service.submit_job(
+            "acme", "schedule", medium, SolveOptions(time_limit_s=4, workers=1)
+        )
+        queued = [
+            service.submit_job(
+                "acme", "schedule", tiny_portfolio(i), SolveOptions(time_limit_s=5, workers=1)
             )
-            queued = [
-                service.submit_job(
-                    "acme", "schedule", tiny_portfolio(i), SolveOptions(time_limit_s=5, workers=1)
-                )
-                for i in range(5)
-            ]
+            for i in range(5)
+        ]
 
-            def blocker_running() -> bool:
-                current = service.get_job("acme", blocker.id)
-                return current is not None and current.state == JobState.RUNNING
+        def blocker_running() -> bool:
+            current = service.get_job("acme", blocker.id)
+            return current is not None and current.state == JobState.RUNNING
 
-            wait_until(blocker_running, timeout_s=60)
-            assert all(
-                (job := service.get_job("acme", q.id)) is not None and job.state == JobState.QUEUED
-                for q in queued
-            )
-            private_redis.kill()
-            private_redis.start()  # empty: the 5 queued messages are gone
-            finals = [
-                service.wait_for_job("acme", job.id, timeout_s=90) for job in [blocker, *queued]
-            ]
-            assert [final.state if final else None for final in finals] == [JobState.SUCCEEDED] * 6
-            assert [final.attempts if final else None for final in finals] == [1] * 6
-            for job in [blocker, *queued]:
-                events = service.events_after("acme", job.id)
-                assert events is not None
-                assert job_states(events) == ["queued", "running", "succeeded"]
-            checked(medium, service.get_result("acme", blocker.id))
-            for index, job in enumerate(queued):
-                plan = checked(tiny_portfolio(index), service.get_result("acme", job.id))
-                assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)
-    finally:
-        service.close()
+        wait_until(blocker_running, timeout_s=60)
+        assert all(
+            (job := service.get_job("acme", q.id)) is not None and job.state == JobState.QUEUED
+            for q in queued
+        )
+        private_redis.kill()
+        private_redis.start()  # empty: the 5 queued messages are gone
+        finals = [service.wait_for_job("acme", job.id, timeout_s=90) for job in [blocker, *queued]]
+        assert [final.state if final else None for final in finals] == [JobState.SUCCEEDED] * 6
+        assert [final.attempts if final else None for final in finals] == [1] * 6
+        for job in [blocker, *queued]:
+            events = service.events_after("acme", job.id)
+            assert events is not None
+            assert job_states(events) == ["queued", "running", "succeeded"]
+        checked(medium, service.get_result("acme", blocker.id))
+        for index, job in enumerate(queued):
+            plan = checked(tiny_portfolio(index), service.get_result("acme", job.id))
+            assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)
 
 
 def test_a_job_submitted_while_the_broker_is_down_still_runs(
-    private_redis: PrivateRedis, pg_url: str, tmp_path: Path
+    private_redis: PrivateRedis, service: JobService, tmp_path: Path
 ) -> None:
     """Submit fails to reach the broker: the job waits in the ledger and runs once it is back."""
-    require("postgresql")
-    settings = make_settings(
-        home=tmp_path,
-        broker_url=private_redis.url,
-        database_url=pg_url,
-        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-    )
-    service = JobService(settings)
     portfolio = tiny_portfolio()
-    try:
-        private_redis.kill()
-        job = service.submit_job("acme", "schedule", portfolio, SolveOptions(time_limit_s=5))
-        assert job.state == JobState.QUEUED
-        events = service.events_after("acme", job.id)
-        assert events is not None
-        assert [event.data["state"] for event in events] == ["queued", "queued"]
-        assert "broker" in events[1].data
-        private_redis.start()
-        with workers(settings, ["late1"], tmp_path):
-            final = service.wait_for_job("acme", job.id, timeout_s=60)
-        assert final is not None
-        assert (final.state, final.attempts) == (JobState.SUCCEEDED, 1)
-        plan = checked(portfolio, service.get_result("acme", job.id))
-        assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)
-    finally:
-        service.close()
+    private_redis.kill()
+    job = service.submit_job("acme", "schedule", portfolio, SolveOptions(time_limit_s=5))
+    assert job.state == JobState.QUEUED
+    events = service.events_after("acme", job.id)
+    assert events is not None
+    assert [event.data["state"] for event in events] == ["queued", "queued"]
+    assert "broker" in events[1].data
+    private_redis.start()
+    with workers(service.settings, ["late1"], tmp_path):
+        final = service.wait_for_job("acme", job.id, timeout_s=60)
+    assert final is not None
+    assert (final.state, final.attempts) == (JobState.SUCCEEDED, 1)
+    plan = checked(portfolio, service.get_result("acme", job.id))
+    assert (plan.status, plan.objective["makespan"]) == (PlanStatus.OPTIMAL, 6.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -14,14 +13,14 @@ from solver.options import SolveOptions
 from tests.workers.harness import (
     PG_ADMIN,
     REDIS_URL,
+    broker_settings,
     checked,
     example,
     forget_queues,
     job_states,
-    make_settings,
     private_pg_database,
     require,
-    wait_until,
+    wait_until_solving,
     workers,
 )
 from workers.db import JobState
@@ -45,12 +44,7 @@ def test_a_database_outage_mid_job_is_retried_and_ends_with_one_result(tmp_path:
     require("redis", "postgresql")
     with private_pg_database() as url:
         database = url.rsplit("/", 1)[1]
-        settings = make_settings(
-            home=tmp_path,
-            broker_url=REDIS_URL,
-            database_url=url,
-            queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-        )
+        settings = broker_settings(tmp_path, REDIS_URL, url)
         service = JobService(settings)
         portfolio = example("medium")
         try:
@@ -58,12 +52,7 @@ def test_a_database_outage_mid_job_is_retried_and_ends_with_one_result(tmp_path:
                 job = service.submit_job(
                     "acme", "schedule", portfolio, SolveOptions(time_limit_s=3, workers=1)
                 )
-
-                def solving() -> bool:
-                    current = service.get_job("acme", job.id)
-                    return current is not None and current.progress is not None
-
-                wait_until(solving, timeout_s=60)
+                wait_until_solving(service, "acme", job.id)
                 _allow_connections(database, False)
                 try:
                     time.sleep(6)  # the solve ends and cannot write its result

@@ -27,6 +27,7 @@ from tests.workers.harness import (
     optiplan_command,
     tiny_portfolio,
     wait_until,
+    wait_until_solving,
     workers,
 )
 from workers.celery_app import send_run_job
@@ -123,12 +124,7 @@ def test_cancel_while_running_stops_within_two_seconds_and_keeps_the_plan(
     job = service.submit_job(
         "acme", "schedule", portfolio, SolveOptions(time_limit_s=60, workers=1)
     )
-
-    def solving() -> bool:
-        current = service.get_job("acme", job.id)
-        return current is not None and current.progress is not None
-
-    wait_until(solving, timeout_s=60)
+    wait_until_solving(service, "acme", job.id)
     asked = time.monotonic()
     service.cancel_job("acme", job.id)
 
@@ -143,6 +139,21 @@ def test_cancel_while_running_stops_within_two_seconds_and_keeps_the_plan(
     assert (plan.status, len(plan.tasks)) == (PlanStatus.CANCELLED, 162)
 
 
+def _optiplan(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``optiplan args`` (two minutes at most) and capture its output."""
+    return subprocess.run(
+        [*optiplan_command(), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+    )
+
+
 def test_cli_submit_wait_and_jobs_show_write_the_plan(
     embedded: tuple[Settings, WorkerProcess], tmp_path: Path
 ) -> None:
@@ -150,46 +161,25 @@ def test_cli_submit_wait_and_jobs_show_write_the_plan(
     env = env_for(embedded[0])
     env["OPTIPLAN_TENANT"] = "cli"
     first = tmp_path / "first.json"
-    submitted = subprocess.run(
-        [
-            *optiplan_command(),
-            "submit",
-            "examples/demo.json",
-            "--time-limit",
-            "10",
-            "--wait",
-            "--result",
-            str(first),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    submitted = _optiplan(
+        env,
+        "submit",
+        "examples/demo.json",
+        "--time-limit",
+        "10",
+        "--wait",
+        "--result",
+        str(first),
         cwd=Path(__file__).resolve().parents[2],
     )
     assert submitted.returncode == 0, submitted.stderr
     job_id = submitted.stdout.splitlines()[0].strip()
     assert len(job_id) == 36
     second = tmp_path / "second.json"
-    shown = subprocess.run(
-        [*optiplan_command(), "jobs", "show", job_id, "--result", str(second)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    shown = _optiplan(env, "jobs", "show", job_id, "--result", str(second))
     assert shown.returncode == 0, shown.stderr
     assert "succeeded" in shown.stdout
-    listed = subprocess.run(
-        [*optiplan_command(), "jobs", "list"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    listed = _optiplan(env, "jobs", "list")
     assert listed.returncode == 0, listed.stderr
     assert job_id in listed.stdout
     assert "1 job(s)" in listed.stdout

@@ -20,14 +20,15 @@ from tests.workers.harness import (
     AMQP_URL,
     REDIS_URL,
     WorkerProcess,
+    broker_settings,
     checked,
     example,
     forget_queues,
     job_states,
+    kill_mid_solve_loses_no_job,
     make_settings,
     require,
     tiny_portfolio,
-    wait_until,
     workers,
 )
 from workers.db import JobState
@@ -38,13 +39,7 @@ pytestmark = pytest.mark.services
 
 
 def _redis_settings(pg_url: str, home: Path) -> Settings:
-    return make_settings(
-        home=home,
-        broker_url=REDIS_URL,
-        redis_url=REDIS_URL,
-        database_url=pg_url,
-        queue_prefix=f"t{uuid.uuid4().hex[:10]}",
-    )
+    return broker_settings(home, REDIS_URL, pg_url, redis_url=REDIS_URL)
 
 
 @pytest.fixture(scope="module")
@@ -153,40 +148,9 @@ def test_a_worker_killed_mid_solve_loses_no_job(
     require("redis", "postgresql")
     home = tmp_path_factory.mktemp("sigkill")
     settings = _redis_settings(pg_url, home)
-    service = JobService(settings)
-    portfolio = example("medium")
     try:
-        with workers(settings, ["kill1", "kill2"], home) as started:
-            job = service.submit_job(
-                "acme", "schedule", portfolio, SolveOptions(time_limit_s=6, workers=1)
-            )
-
-            def running_worker() -> str | None:
-                current = service.get_job("acme", job.id)
-                if current is None or current.progress is None:
-                    return None
-                return current.worker
-
-            victim_name = wait_until(running_worker, timeout_s=60)
-            victim = next(p for p in started if p.hostname == victim_name)
-            victim.kill()
-            final = service.wait_for_job("acme", job.id, timeout_s=90)
-            assert final is not None
-            survivor = next(p for p in started if p is not victim)
-            assert (final.state, final.attempts, final.worker) == (
-                JobState.SUCCEEDED,
-                2,
-                survivor.hostname,
-            )
-            events = service.events_after("acme", job.id)
-            assert events is not None
-            states = job_states(events)
-            assert states == ["queued", "running", "queued", "running", "succeeded"]
-            plan = checked(portfolio, service.get_result("acme", job.id))
-            assert plan.status in (PlanStatus.OPTIMAL, PlanStatus.FEASIBLE)
-            assert len(plan.tasks) == 162
+        kill_mid_solve_loses_no_job(settings, ["kill1", "kill2"], home, time_limit_s=6)
     finally:
-        service.close()
         forget_queues(REDIS_URL, settings.queue_prefix)
 
 
