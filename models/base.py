@@ -30,8 +30,17 @@ Identifier = Annotated[
     Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$"),
 ]
 
-#: A non-negative amount of money in the portfolio currency.
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+def _check_cents(value: float) -> float:
+    # Plans count money in whole cents (docs/rules.md): a finer amount could not be
+    # planned and checked to the same figure, so it is refused rather than rounded.
+    if abs(value * 100 - round(value * 100)) > 1e-6:
+        raise ValueError(f"amount must be in whole cents (at most 2 decimals), got {value!r}")
+    return value
+
+
+#: A non-negative amount of money in the portfolio currency, in whole cents.
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_check_cents)]
 
 
 class DomainModel(BaseModel):

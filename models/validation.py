@@ -231,6 +231,8 @@ def _field_message(error: Mapping[str, Any]) -> str:
         message = str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
         if message.startswith("date ") and clean and isinstance(clean[-1], str):
             return f"{name} {message.removeprefix('date ')}"  # names the field, not 'date'
+        if message.startswith("amount ") and clean and isinstance(clean[-1], str):
+            return f"{name} {message.removeprefix('amount ')}"  # names the field
         if declared is Task and isinstance(value, Mapping):
             task_id = value.get("id", "?")
             if (

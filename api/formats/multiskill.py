@@ -258,7 +258,11 @@ def _properties(path: Path) -> dict[str, str]:
 
 
 def read_spsp(path: Path, *, days_per_month: int = SPSP_DAYS_PER_MONTH) -> Portfolio:
-    """Read an Alba & Chicano software project scheduling ``.conf`` instance."""
+    """Read an Alba & Chicano software project scheduling ``.conf`` instance.
+
+    Monthly salaries become a cost per working day: salary / ``days_per_month``,
+    rounded to the cent.
+    """
     props = _properties(path)
     try:
         return _read_spsp(path, props, days_per_month)
@@ -279,7 +283,9 @@ def _read_spsp(path: Path, props: dict[str, str], days_per_month: int) -> Portfo
         Person(
             id=f"e{e}",
             skills={_skill_id(s): 1 for s in _skill_list(props, f"employee.{e}")},
-            cost_per_day=float(props[f"employee.{e}.salary"]) / days_per_month,
+            # The instance gives monthly salaries; a day's pay is rounded to the cent,
+            # the unit every amount of a portfolio is in.
+            cost_per_day=round(float(props[f"employee.{e}.salary"]) / days_per_month, 2),
         )
         for e in range(int(props["employee.number"]))
     ]

@@ -34,3 +34,18 @@ def test_solve_refuses_an_unknown_format() -> None:
     assert "unknown format 'nope'; use one of auto, json, psplib, mplib, mslib, imopse, spsp" in (
         result.output
     )
+
+
+def test_solve_spsp_instance_plan_passes_the_checker(tmp_path: Path) -> None:
+    """An Alba & Chicano instance (monthly salaries) solves to a checked optimal plan."""
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(
+        app, ["solve", str(DATA / "inst10-5-5.conf"), "--time-limit", "10", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text())
+    assert (plan["status"], plan["objective"]["makespan"], plan["check"]["ok"]) == (
+        "optimal",
+        450,
+        True,
+    )

@@ -1068,3 +1068,17 @@ def test_validating_5000_tasks_is_fast(broken: bool) -> None:
     elapsed = time.perf_counter() - began
     assert len(result.issues) == (5000 if broken else 0)
     assert elapsed < 2.0  # about 0.4 s on a laptop; the margin is for slow CI machines
+
+
+def test_amounts_finer_than_a_cent_are_refused(portfolio_data: Data) -> None:
+    """A day rate of 500.125 and a budget of 0.001: each named, nothing rounded."""
+    portfolio_data["people"][0]["cost_per_day"] = 500.125
+    portfolio_data["budgets"]["total"] = 0.001
+    portfolio_data["pools"][0]["cost_per_unit_day"] = 12.5
+    assert issues(portfolio_data) == [
+        (
+            "people[0].cost_per_day",
+            "cost_per_day must be in whole cents (at most 2 decimals), got 500.125",
+        ),
+        ("budgets.total", "total must be in whole cents (at most 2 decimals), got 0.001"),
+    ]
