@@ -145,12 +145,15 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"timeout": 30})
-            if durable:
-                with engine.connect() as connection:
-                    connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+        # Listen before the first connection: it stays in the pool, and without the
+        # pragmas it would commit with synchronous = FULL (an fsync per commit) and no
+        # foreign keys.
         event.listen(engine, "connect", _sqlite_pragmas)
         if not durable:
             event.listen(engine, "connect", _throwaway_pragmas)
+        elif database not in ("", ":memory:"):
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
