@@ -89,18 +89,17 @@ CurrentTenant = Annotated[str, Depends(current_tenant)]
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
     """True when arrays and objects in ``value`` nest deeper than ``limit`` (iterative)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
+    level = [value] if isinstance(value, dict | list) else []  # the containers at depth
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+        nested: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            nested += [child for child in children if isinstance(child, dict | list)]
+        level = nested
+        depth += 1
     return False
 
 
@@ -311,8 +310,12 @@ PortfolioJsonToCheck = Annotated[dict[str, Any], Depends(portfolio_json_to_check
 PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
 
 
-def job_request(data: JsonBody, settings: SettingsDep) -> JobCreate:
-    """The JSON body as a job request (422 with every bad field otherwise)."""
+async def job_request(data: JsonBody, settings: SettingsDep) -> JobCreate:
+    """The JSON body as a job request (422 with every bad field otherwise).
+
+    ``async`` (no threadpool hop): the portfolio is only checked to be an object here,
+    and its tasks counted; its fields are validated by the route, in the threadpool.
+    """
     try:
         request = JobCreate.model_validate(data)
     except ValidationError as error:

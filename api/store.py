@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, utcnow
+from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, single_reads, utcnow
 from workers.ledger import aware
 
 KEY_PREFIX = "op_"
@@ -332,9 +332,8 @@ _IN_FLIGHT = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 def jobs_in_flight(engine: Engine, tenant: str) -> int:
     """How many of the tenant's jobs are queued or running (one COUNT query)."""
-    sessions = make_sessionmaker(engine)
-    with sessions() as session:
-        count = session.scalar(
+    with single_reads(engine).connect() as connection:
+        count = connection.scalar(
             select(func.count())
             .select_from(JobRow)
             .where(JobRow.tenant == tenant, JobRow.state.in_(_IN_FLIGHT))

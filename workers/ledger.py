@@ -15,10 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
-from workers.db import FINAL_STATES, JobEventRow, JobRow, JobState, make_sessionmaker, utcnow
+from workers.db import (
+    FINAL_STATES,
+    JobEventRow,
+    JobRow,
+    JobState,
+    make_sessionmaker,
+    single_reads,
+    utcnow,
+)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -61,6 +69,11 @@ def _held(job_id: str, token: str) -> tuple[Any, ...]:
     )
 
 
+def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
+    """The columns set on a new (transient) row: what an ORM flush would insert."""
+    return {key: value for key, value in vars(row).items() if not key.startswith("_sa_")}
+
+
 def _queued_job(
     *,
     tenant: str,
@@ -92,12 +105,31 @@ def _queued_job(
     return job, event
 
 
+#: The job's columns a status read needs (not the input snapshot, not the result).
+STATUS_COLUMNS = (
+    JobRow.id,
+    JobRow.tenant,
+    JobRow.kind,
+    JobRow.parent_id,
+    JobRow.state,
+    JobRow.attempts,
+    JobRow.worker,
+    JobRow.cancel_requested,
+    JobRow.created_at,
+    JobRow.started_at,
+    JobRow.finished_at,
+    JobRow.options,
+    JobRow.error,
+)
+
+
 class Ledger:
     """The job ledger on one database engine."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = make_sessionmaker(engine)
+        self.reads = single_reads(engine)
 
     # ------------------------------------------------------------------ creation, reads
     def create_job(
@@ -118,10 +150,11 @@ class Ledger:
             options=options,
             now=utcnow(),
         )
-        with self.sessions.begin() as session:
-            session.add(job)
-            session.flush()
-            session.add(event)
+        # Core inserts on a connection: the ORM's unit of work (two flushes, the job
+        # before its event) cost more than the statements for this one-row write.
+        with self.engine.begin() as connection:
+            connection.execute(insert(JobRow).values(_set_columns(job)))
+            connection.execute(insert(JobEventRow).values(_set_columns(event)))
         return job
 
     def create_batch(
@@ -242,6 +275,32 @@ class Ledger:
             if job is None or (tenant is not None and job.tenant != tenant):
                 return None
             return job
+
+    def status(self, job_id: str, tenant: str | None = None) -> Any | None:
+        """What a status read shows of the job, in one query, or None (unknown job, or
+        not ``tenant``'s when given).
+
+        A row with the columns of :data:`STATUS_COLUMNS`, ``plan_status`` (the result's
+        ``status``, not the whole result) and ``progress`` (the data of the latest
+        ``progress`` event, or None): neither the input snapshot nor the result is read.
+        """
+        progress = (
+            select(JobEventRow.data)
+            .where(JobEventRow.job_id == JobRow.id, JobEventRow.kind == "progress")
+            .order_by(JobEventRow.seq.desc())
+            .limit(1)
+            .correlate(JobRow)
+            .scalar_subquery()
+        )
+        query = select(
+            *STATUS_COLUMNS,
+            JobRow.result["status"].as_string().label("plan_status"),
+            progress.label("progress"),
+        ).where(JobRow.id == job_id)
+        if tenant is not None:
+            query = query.where(JobRow.tenant == tenant)
+        with self.reads.connect() as connection:
+            return connection.execute(query).first()
 
     def list_jobs(
         self,

@@ -131,6 +131,29 @@ def _view(job: JobRow, progress: JobEventRow | None = None) -> JobView:
     )
 
 
+def _status_view(row: Any) -> JobView:
+    """The view of a :meth:`Ledger.status` row (same fields as :func:`_view`)."""
+    created = aware(row.created_at)
+    assert created is not None
+    return JobView(
+        id=row.id,
+        tenant=row.tenant,
+        kind=row.kind,
+        parent_id=row.parent_id,
+        state=JobState(row.state),
+        attempts=row.attempts,
+        worker=row.worker,
+        cancel_requested=row.cancel_requested,
+        created_at=created,
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
+        options=row.options,
+        plan_status=row.plan_status,
+        error=row.error,
+        progress=None if row.progress is None else JobProgress.model_validate(row.progress),
+    )
+
+
 def _event(row: JobEventRow) -> JobEvent:
     at = aware(row.at)
     assert at is not None
@@ -267,10 +290,8 @@ class JobService:
     # ------------------------------------------------------------------ reads
     def get_job(self, tenant: str, job_id: str) -> JobView | None:
         """The job with its latest progress, or None (unknown or another tenant's)."""
-        job = self.ledger.get(job_id, tenant)
-        if job is None:
-            return None
-        return _view(job, self.ledger.latest_event(job_id, "progress"))
+        row = self.ledger.status(job_id, tenant)
+        return None if row is None else _status_view(row)
 
     def list_jobs(
         self,
