@@ -180,19 +180,8 @@ def solve(
             reordered = _checked_or_none(problem, portfolio, order.schedule, objectives)
             if reordered is not None:
                 hint, fallback = order.schedule, (order.schedule, reordered)
-        if should_stop is not None and should_stop():
-            return _finish(
-                problem,
-                portfolio,
-                fallback[0],
-                fallback[1],
-                PlanStatus.CANCELLED,
-                None,
-                None,
-                started,
-                bound_statistics,
-                messages,
-            )
+        # A stop request during the order search ends the window search at once, which
+        # then returns the best plan as cancelled below.
         window = improve(
             problem,
             objectives,
