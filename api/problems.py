@@ -210,15 +210,22 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+def _log_failure(what: str, request: Request, exc: Exception) -> str:
+    """Log a failed request with its traceback; return its request id for the answer."""
     request_id = request_id_of(request.scope)
     logger.error(
-        "unhandled error in %s %s (request id %s)",
+        "%s in %s %s (request id %s)",
+        what,
         request.method,
         request.url.path,
         request_id,
         exc_info=exc,
     )
+    return request_id
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = _log_failure("unhandled error", request, exc)
     return problem_response(
         request,
         500,
@@ -255,14 +262,7 @@ async def reject_unknown_query_parameters(request: Request) -> None:
 
 
 async def _on_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    request_id = request_id_of(request.scope)
-    logger.error(
-        "database unreachable in %s %s (request id %s)",
-        request.method,
-        request.url.path,
-        request_id,
-        exc_info=exc,
-    )
+    request_id = _log_failure("database unreachable", request, exc)
     return problem_response(
         request,
         503,

@@ -101,25 +101,26 @@ def _forward_pass(problem: Problem, mandatory: list[bool]) -> tuple[list[int], l
         for first in prerequisites
         if problem.project_mandatory[first] and problem.project_mandatory[then]
     ]
+    changed = False
+
+    def push_start(task: int, value: int) -> None:
+        nonlocal changed
+        if value > starts[task] and tasks[task].fixed_start is None:
+            starts[task] = value
+            changed = True
+        if starts[task] + shortest[task] > ends[task] and tasks[task].fixed_end is None:
+            ends[task] = starts[task] + shortest[task]
+            changed = True
+
+    def push_end(task: int, value: int) -> None:
+        nonlocal changed
+        if value > ends[task] and tasks[task].fixed_end is None:
+            ends[task] = value
+            changed = True
+        push_start(task, ends[task] - longest[task])
+
     for _ in range(len(tasks) + len(problem.project_ids) + 1):
         changed = False
-
-        def push_start(task: int, value: int) -> None:
-            nonlocal changed
-            if value > starts[task] and tasks[task].fixed_start is None:
-                starts[task] = value
-                changed = True
-            if starts[task] + shortest[task] > ends[task] and tasks[task].fixed_end is None:
-                ends[task] = starts[task] + shortest[task]
-                changed = True
-
-        def push_end(task: int, value: int) -> None:
-            nonlocal changed
-            if value > ends[task] and tasks[task].fixed_end is None:
-                ends[task] = value
-                changed = True
-            push_start(task, ends[task] - longest[task])
-
         for link in links:
             pred, succ = link.predecessor, link.successor
             if link.type == DependencyType.FS:

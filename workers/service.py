@@ -110,29 +110,20 @@ class JobPage(BaseModel):
 
 
 def _view(job: JobRow, progress: JobEventRow | None = None) -> JobView:
-    created = aware(job.created_at)
-    assert created is not None
-    return JobView(
-        id=job.id,
-        tenant=job.tenant,
-        kind=job.kind,
-        parent_id=job.parent_id,
-        state=JobState(job.state),
-        attempts=job.attempts,
-        worker=job.worker,
-        cancel_requested=job.cancel_requested,
-        created_at=created,
-        started_at=aware(job.started_at),
-        finished_at=aware(job.finished_at),
-        options=job.options,
-        plan_status=None if job.result is None else job.result.get("status"),
-        error=job.error,
-        progress=None if progress is None else JobProgress.model_validate(progress.data),
+    return _job_view(
+        job,
+        None if job.result is None else job.result.get("status"),
+        None if progress is None else progress.data,
     )
 
 
 def _status_view(row: Any) -> JobView:
     """The view of a :meth:`Ledger.status` row (same fields as :func:`_view`)."""
+    return _job_view(row, row.plan_status, row.progress)
+
+
+def _job_view(row: Any, plan_status: str | None, progress: Any) -> JobView:
+    """A job's view from anything with the job's columns (ORM row or status row)."""
     created = aware(row.created_at)
     assert created is not None
     return JobView(
@@ -148,9 +139,9 @@ def _status_view(row: Any) -> JobView:
         started_at=aware(row.started_at),
         finished_at=aware(row.finished_at),
         options=row.options,
-        plan_status=row.plan_status,
+        plan_status=plan_status,
         error=row.error,
-        progress=None if row.progress is None else JobProgress.model_validate(row.progress),
+        progress=None if progress is None else JobProgress.model_validate(progress),
     )
 
 

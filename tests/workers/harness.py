@@ -26,6 +26,7 @@ import psycopg
 import pytest
 import redis
 
+from benchmarks.jobs import TINY
 from models import Plan, PlanStatus, Portfolio, load_portfolio
 from models.checker import check_plan
 from solver.options import SolveOptions
@@ -256,36 +257,9 @@ def example(name: str) -> Portfolio:
     return load_portfolio((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
 
 
-_TINY: dict[str, Any] = {
-    "id": "tiny",
-    "start_date": "2027-01-04",
-    "skills": [{"id": "dev"}],
-    "people": [{"id": "ann", "skills": {"dev": 3}}],
-    "projects": [
-        {
-            "id": "P",
-            "tasks": [
-                {
-                    "id": "A",
-                    "duration_days": 2,
-                    "requirements": [{"kind": "person", "person": "ann"}],
-                },
-                {
-                    "id": "B",
-                    "duration_days": 3,
-                    "requirements": [{"kind": "person", "person": "ann"}],
-                },
-                {"id": "C", "duration_days": 1, "dependencies": [{"task": "A"}, {"task": "B"}]},
-            ],
-        }
-    ],
-    "objectives": {"terms": [{"name": "makespan"}]},
-}
-
-
 def tiny_portfolio(index: int = 0) -> Portfolio:
     """Three tasks, one person; makespan 6 working days (A and B share ann, then C)."""
-    data = copy.deepcopy(_TINY)
+    data = copy.deepcopy(TINY)  # the queue benchmark's portfolio: makespan 6
     data["id"] = f"tiny-{index}"
     return load_portfolio(data)
 
