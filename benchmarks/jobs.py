@@ -75,8 +75,12 @@ def _check(portfolio: Portfolio, plan: Plan | None) -> None:
 
 
 @contextlib.contextmanager
-def _pg_database() -> Iterator[str]:
-    name = f"optiplan_bench_{uuid.uuid4().hex[:10]}"
+def private_pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards; yields its URL.
+
+    The tests' harness uses it too.
+    """
+    name = f"optiplan_tmp_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -168,7 +172,7 @@ def run(broker: str, repeat: int, jobs: int) -> dict[str, float]:
     ):
         fields: dict[str, object] = {"home": home, "queue_prefix": f"bench{uuid.uuid4().hex[:8]}"}
         if broker == "redis":
-            database = stack.enter_context(_pg_database())
+            database = stack.enter_context(private_pg_database())
             fields.update(broker_url=REDIS_URL, redis_url=REDIS_URL, database_url=database)
         settings = Settings.model_validate(fields)
         service = JobService(settings)

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from benchmarks.jobs import private_pg_database
 from models import Plan, load_portfolio
 from models.checker import check_plan
 from tests.workers.harness import (
@@ -28,7 +29,6 @@ from tests.workers.harness import (
     REDIS_URL,
     free_port,
     optiplan_command,
-    private_pg_database,
     require,
 )
 

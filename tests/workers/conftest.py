@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.workers.harness import private_pg_database, require
+from benchmarks.jobs import private_pg_database
+from tests.workers.harness import require
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 
@@ -88,19 +87,6 @@ def require(*servers: str) -> None:
     if os.environ.get("OPTIPLAN_REQUIRE_SERVICES"):
         pytest.fail(f"{reason} and OPTIPLAN_REQUIRE_SERVICES is set")
     pytest.skip(reason)
-
-
-@contextlib.contextmanager
-def private_pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run; dropped afterwards. Yields its URL."""
-    name = f"optiplan_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

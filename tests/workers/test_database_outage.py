@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from benchmarks.jobs import private_pg_database
 from models import PlanStatus
 from solver.options import SolveOptions
 from tests.workers.harness import (
@@ -18,7 +19,6 @@ from tests.workers.harness import (
     example,
     forget_queues,
     job_states,
-    private_pg_database,
     require,
     wait_until_solving,
     workers,
