@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -87,20 +88,31 @@ async def current_tenant(
 CurrentTenant = Annotated[str, Depends(current_tenant)]
 
 
-def _depth_exceeds(value: Any, limit: int) -> bool:
-    """True when arrays and objects in ``value`` nest deeper than ``limit`` (iterative)."""
-    level = [value] if isinstance(value, dict | list) else []  # the containers at depth
-    depth = 1
-    while level:
-        if depth > limit:
-            return True
-        nested: list[Any] = []
-        for item in level:
-            children = item.values() if isinstance(item, dict) else item
-            nested += [child for child in children if isinstance(child, dict | list)]
-        level = nested
-        depth += 1
-    return False
+#: +1 for an opening bracket, -1 for a closing one, 0 for every other byte.
+_BRACKET_STEP = np.zeros(256, dtype=np.int8)
+_BRACKET_STEP[[ord("["), ord("{")]] = 1
+_BRACKET_STEP[[ord("]"), ord("}")]] = -1
+
+
+def nesting_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in ``body``, a JSON text already parsed as valid.
+
+    Counted on the bytes (vectorised) rather than by walking the parsed value, which
+    costs more than the parse itself on a portfolio. In valid JSON a bracket is
+    structural unless it lies inside a string, and a string runs from an unescaped quote
+    to the next one: escaped backslashes and then escaped quotes are blanked first (in
+    that order, as JSON reads escapes left to right), so every quote left toggles.
+    """
+    encoding = json.detect_encoding(body)
+    if encoding not in {"utf-8", "utf-8-sig"}:  # UTF-16/32: brackets are not single bytes
+        body = body.decode(encoding).encode()
+    blanked = body.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    data = np.frombuffer(blanked, dtype=np.uint8)
+    if data.size == 0:
+        return 0
+    outside_strings = (np.cumsum(data == ord('"'), dtype=np.int64) & 1) == 0
+    steps = np.where(outside_strings, _BRACKET_STEP[data], 0)
+    return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
 
 
 def _has_nul(value: Any) -> bool:
@@ -152,7 +164,7 @@ def parse_json(body: bytes, max_depth: int, *, storable: bool = True) -> Any:
             reason = f"an integer has more than {sys.get_int_max_str_digits()} digits"
         raise _malformed(f"The request body is not valid JSON: {reason}.") from None
     else:
-        nested_too_deeply = _depth_exceeds(value, max_depth)
+        nested_too_deeply = nesting_depth(body) > max_depth
     if nested_too_deeply:
         raise ApiError(
             400,

@@ -12,7 +12,7 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -199,12 +199,16 @@ def submit_job(
     settings: ApiSettings,
     tenant: str,
     request: JobCreate,
+    send_later: Callable[[Callable[[], None]], None] | None = None,
 ) -> JobView:
-    """Check the request and the tenant's limit, then queue the job."""
+    """Check the request and the tenant's limit, then queue the job (its message goes to
+    the broker now, or through ``send_later``)."""
     portfolio = _job_portfolio(store, tenant, request)
     _check_in_flight(jobs, settings, tenant)
     try:
-        return jobs.submit_job(tenant, request.kind, portfolio, request.options)
+        return jobs.submit_job(
+            tenant, request.kind, portfolio, request.options, send_later=send_later
+        )
     except UnsupportedKindError as error:
         raise ApiError(
             422,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
@@ -128,6 +129,12 @@ def _throwaway_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _to_json(value: object) -> str:
+    # pydantic-core's serialiser: a job's input snapshot (a whole portfolio) is written
+    # on every submission, and the standard library's encoder takes about 2.5 x longer.
+    return pydantic_core.to_json(value).decode()
+
+
 def make_engine(url: str, *, durable: bool = True) -> Engine:
     """An engine for the ledger at ``url`` (SQLite files get WAL and a busy timeout).
 
@@ -140,11 +147,14 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
         database = parsed.database or ""
         if database in ("", ":memory:"):
             engine = create_engine(
-                url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+                url,
+                poolclass=StaticPool,
+                connect_args={"check_same_thread": False},
+                json_serializer=_to_json,
             )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30})
+            engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_to_json)
         # Listen before the first connection: it stays in the pool, and without the
         # pragmas it would commit with synchronous = FULL (an fsync per commit) and no
         # foreign keys.
@@ -155,7 +165,9 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_to_json
+    )
 
 
 def single_reads(engine: Engine) -> Engine:

@@ -170,9 +170,19 @@ class JobService:
 
     # ------------------------------------------------------------------ commands
     def submit_job(
-        self, tenant: str, kind: str, portfolio: Portfolio, options: SolveOptions | None = None
+        self,
+        tenant: str,
+        kind: str,
+        portfolio: Portfolio,
+        options: SolveOptions | None = None,
+        *,
+        send_later: Callable[[Callable[[], None]], None] | None = None,
     ) -> JobView:
         """Validate, write the job (queued), send its id; return it.
+
+        ``send_later``, when given, is handed the send instead of it running now: the
+        HTTP API sends after its 202 is out. The job is safe in the ledger either way; a
+        send that never happens is made up by the recovery sweep.
 
         Raises
         ------
@@ -202,7 +212,10 @@ class JobService:
             input_data=input_snapshot(validation.portfolio),
             options=options.model_dump(mode="json"),
         )
-        self._send(job)
+        if send_later is None:
+            self._send(job)
+        else:
+            send_later(functools.partial(self._send, job))
         return _view(job)
 
     def submit_batch(self, tenant: str, items: list[BatchItem]) -> JobView:

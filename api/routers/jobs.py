@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from api import services
@@ -38,9 +38,11 @@ def submit_job(
     store: PortfolioStoreDep,
     settings: SettingsDep,
     response: Response,
+    background: BackgroundTasks,
 ) -> JobView:
     """Validate and queue a job; answer 202 at once with the job and its Location."""
-    job = services.submit_job(jobs, store, settings, tenant, request)
+    # The job is stored before the 202; its message to the broker leaves right after.
+    job = services.submit_job(jobs, store, settings, tenant, request, background.add_task)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
 
