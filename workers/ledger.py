@@ -74,6 +74,12 @@ def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
     return {key: value for key, value in vars(row).items() if not key.startswith("_sa_")}
 
 
+# Built once: a statement object caches its compiled form, and with the values given
+# as parameters (not ``.values(...)``) every submission reuses it.
+_INSERT_JOB = insert(JobRow)
+_INSERT_EVENT = insert(JobEventRow)
+
+
 def _queued_job(
     *,
     tenant: str,
@@ -153,8 +159,8 @@ class Ledger:
         # Core inserts on a connection: the ORM's unit of work (two flushes, the job
         # before its event) cost more than the statements for this one-row write.
         with self.engine.begin() as connection:
-            connection.execute(insert(JobRow).values(_set_columns(job)))
-            connection.execute(insert(JobEventRow).values(_set_columns(event)))
+            connection.execute(_INSERT_JOB, _set_columns(job))
+            connection.execute(_INSERT_EVENT, _set_columns(event))
         return job
 
     def create_batch(
