@@ -223,7 +223,10 @@ def solve(
     reserve = 0.3 + 0.0008 * problem.n_tasks
     remaining = max(options.time_limit_s - (time.monotonic() - started) - reserve, 0.1)
     scheduler = CpSatScheduler(
-        problem, objectives, options.model_copy(update={"time_limit_s": remaining})
+        problem,
+        objectives,
+        options.model_copy(update={"time_limit_s": remaining}),
+        floors=None if bounds is None else bounds.objectives,
     )
     outcome = scheduler.solve(hint, on_progress, should_stop, origin=started)
     outcome.statistics.update(bound_statistics)

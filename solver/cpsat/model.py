@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -113,7 +115,15 @@ class _Observer(cp_model.CpSolverSolutionCallback):
 class CpSatScheduler:
     """CP-SAT model of a :class:`Problem` with the rules of docs/rules.md."""
 
-    def __init__(self, problem: Problem, objectives: Objectives, options: SolveOptions) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        objectives: Objectives,
+        options: SolveOptions,
+        floors: Mapping[str, float] | None = None,
+    ) -> None:
+        """Build the model. ``floors`` are proven lower bounds of objective terms (natural
+        units, by term name), e.g. from :func:`solver.bounds.lower_bounds`."""
         self.problem = problem
         self.objectives = objectives
         self.options = options
@@ -123,6 +133,14 @@ class CpSatScheduler:
         self.constraints.add_all()
         self.builder = ObjectiveBuilder(self.model, problem, self.vars, self.constraints)
         self.terms = [(self.builder.term(term.name), term.weight) for term in objectives.terms]
+        for term, _ in self.terms:
+            floor = (floors or {}).get(term.name.value)
+            if floor is not None and term.scale > 0:
+                # CP-SAT's own bound on a makespan stays near the critical path for long
+                # (63 against an energy bound of 91 on PSPLIB j6029_1 after 30 s): given
+                # the floor, it reports a true gap from the start and stops as soon as a
+                # plan meets it.
+                self.model.add(term.expression >= math.ceil(floor / term.scale - 1e-6))
 
     # -- solving -----------------------------------------------------------------------------
     def solve(

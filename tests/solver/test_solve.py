@@ -97,3 +97,19 @@ def test_invalid_input_is_a_status_not_an_exception() -> None:
     assert plan.explanation == [
         "projects[0].tasks[1].id: duplicate task id 'A' (first used at projects[0].tasks[0])"
     ]
+
+
+def test_reported_bound_starts_at_the_energy_bound() -> None:
+    """PSPLIB j6029_1 (optimum 103) is not proven in 2 s; the reported bound is at least
+    the resource-energy bound of solver.bounds (91), not CP-SAT's own (about 63)."""
+    p = read_instance(DATA / "j6029_1.sm", "psplib")
+    events: list[ProgressEvent] = []
+    plan = solve(p, SolveOptions(time_limit_s=2, workers=2, seed=1), on_progress=events.append)
+    assert plan.status == PlanStatus.FEASIBLE
+    makespan = plan.objective["makespan"]
+    assert plan.best_bound is not None
+    assert 91 <= plan.best_bound <= 103 <= makespan
+    assert plan.gap == pytest.approx((makespan - plan.best_bound) / makespan, abs=1e-4)
+    bounds = [e.bound for e in events if e.phase == "cpsat" and e.bound is not None]
+    assert bounds and min(bounds) >= 91
+    assert check_plan(p, plan).report.ok
