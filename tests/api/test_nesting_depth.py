@@ -24,8 +24,9 @@ def walked_depth(value: Any) -> int:
 tricky_text = st.text(alphabet='[]{}"\\/\nab\u00e9\u2200', max_size=12)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | tricky_text,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(tricky_text, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(tricky_text, children, max_size=4)
+    ),
     max_leaves=30,
 )
 
