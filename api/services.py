@@ -161,7 +161,10 @@ def _parsed_portfolio(document: dict[str, Any]) -> Portfolio:
         return checked_portfolio(document, prefix="portfolio")
 
 
-def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Portfolio:
+def _job_portfolio(
+    store: PortfolioStore, tenant: str, request: JobCreate
+) -> tuple[Portfolio, StoredPortfolio | None]:
+    """The portfolio the job solves and, if it is a stored one, where it came from."""
     if (request.portfolio is None) == (request.portfolio_id is None):
         raise ApiError(
             422,
@@ -171,11 +174,12 @@ def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Po
             errors=[_field_error("portfolio", "give exactly one of portfolio and portfolio_id")],
         )
     if request.portfolio is not None:
-        return _parsed_portfolio(request.portfolio)
+        return _parsed_portfolio(request.portfolio), None
+    # One read: the document and its version number come from the same row.
     stored = store.get(tenant, str(request.portfolio_id))
     if stored is None or stored.document is None:
         raise portfolio_not_found(request.portfolio_id)
-    return _parsed_portfolio(stored.document)
+    return _parsed_portfolio(stored.document), stored
 
 
 def _check_in_flight(jobs: JobService, settings: ApiSettings, tenant: str) -> None:
@@ -203,11 +207,17 @@ def submit_job(
 ) -> JobView:
     """Check the request and the tenant's limit, then queue the job (its message goes to
     the broker now, or through ``send_later``)."""
-    portfolio = _job_portfolio(store, tenant, request)
+    portfolio, stored = _job_portfolio(store, tenant, request)
     _check_in_flight(jobs, settings, tenant)
     try:
         return jobs.submit_job(
-            tenant, request.kind, portfolio, request.options, send_later=send_later
+            tenant,
+            request.kind,
+            portfolio,
+            request.options,
+            send_later=send_later,
+            portfolio_id=None if stored is None else stored.id,
+            portfolio_version=None if stored is None else stored.version,
         )
     except UnsupportedKindError as error:
         raise ApiError(

@@ -90,12 +90,16 @@ def _queued_job(
     now: datetime,
     job_id: str | None = None,
     parent_id: str | None = None,
+    portfolio_id: str | None = None,
+    portfolio_version: int | None = None,
 ) -> tuple[JobRow, JobEventRow]:
     """A new job row in state ``queued`` and its first event (neither added to a session)."""
     job = JobRow(
         id=job_id or str(uuid.uuid4()),
         tenant=tenant,
         parent_id=parent_id,
+        portfolio_id=portfolio_id,
+        portfolio_version=portfolio_version,
         kind=kind,
         state=JobState.QUEUED.value,
         queue=queue,
@@ -117,6 +121,8 @@ STATUS_COLUMNS = (
     JobRow.tenant,
     JobRow.kind,
     JobRow.parent_id,
+    JobRow.portfolio_id,
+    JobRow.portfolio_version,
     JobRow.state,
     JobRow.attempts,
     JobRow.worker,
@@ -146,8 +152,14 @@ class Ledger:
         queue: str,
         input_data: dict[str, Any],
         options: dict[str, Any],
+        portfolio_id: str | None = None,
+        portfolio_version: int | None = None,
     ) -> JobRow:
-        """Write a new job in state ``queued`` (with its first event) and return it."""
+        """Write a new job in state ``queued`` (with its first event) and return it.
+
+        ``portfolio_id`` and ``portfolio_version`` record the stored portfolio the input
+        snapshot was taken from (None for an inline portfolio).
+        """
         job, event = _queued_job(
             tenant=tenant,
             kind=kind,
@@ -155,6 +167,8 @@ class Ledger:
             input_data=input_data,
             options=options,
             now=utcnow(),
+            portfolio_id=portfolio_id,
+            portfolio_version=portfolio_version,
         )
         # Core inserts on a connection: the ORM's unit of work (two flushes, the job
         # before its event) cost more than the statements for this one-row write.

@@ -17,6 +17,13 @@ def _submit(client: TestClient, **fields: Any) -> dict[str, Any]:
     return body
 
 
+def _submit_stored(client: TestClient, portfolio_id: str) -> dict[str, Any]:
+    response = client.post("/v1/jobs", json={"portfolio_id": portfolio_id})
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def test_submit_answers_202_with_location(client: TestClient) -> None:
     """A job is queued at once: 202, Location of the job, state queued."""
     response = client.post(
@@ -26,15 +33,30 @@ def test_submit_answers_202_with_location(client: TestClient) -> None:
     job = response.json()
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
     assert (job["tenant"], job["kind"], job["state"]) == ("acme", "schedule", "queued")
+    assert (job["portfolio_id"], job["portfolio_version"]) == (None, None)  # inline
     assert job["options"]["time_limit_s"] == 5.0
     assert client.get(response.headers["location"]).json()["state"] == "queued"
 
 
 def test_submit_a_stored_portfolio(client: TestClient) -> None:
-    """A job can name a stored portfolio by id."""
+    """A job names a stored portfolio by id and records the id and the version it solved,
+    in the 202, the job and the list; the record outlives the portfolio."""
     stored = client.post("/v1/portfolios", json=example_portfolio()).json()
-    response = client.post("/v1/jobs", json={"portfolio_id": stored["id"]})
-    assert response.status_code == 202
+    first = _submit_stored(client, stored["id"])
+    assert (first["portfolio_id"], first["portfolio_version"]) == (stored["id"], 1)
+    changed = {**example_portfolio(), "name": "Demo, second version"}
+    assert client.put(f"/v1/portfolios/{stored['id']}", json=changed).json()["version"] == 2
+    second = _submit_stored(client, stored["id"])
+    inline = _submit(client)
+    assert client.delete(f"/v1/portfolios/{stored['id']}").status_code == 204
+    read = client.get(f"/v1/jobs/{second['id']}").json()
+    assert (read["portfolio_id"], read["portfolio_version"]) == (stored["id"], 2)
+    listed = client.get("/v1/jobs").json()["items"]
+    assert [(job["id"], job["portfolio_id"], job["portfolio_version"]) for job in listed] == [
+        (inline["id"], None, None),
+        (second["id"], stored["id"], 2),
+        (first["id"], stored["id"], 1),
+    ]
 
 
 def test_result_is_404_until_there_is_one(client: TestClient) -> None:
