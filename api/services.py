@@ -22,11 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from api.problems import ApiError, FieldError
 from api.schemas import JobCreate, PortfolioPublic, PortfolioSummary
 from api.settings import ApiSettings
-from api.store import PortfolioStore, StoredPortfolio, jobs_in_flight, seconds_until_a_slot
+from api.store import PortfolioStore, StoredPortfolio, seconds_until_a_slot
 from models import Issue, Plan, Portfolio, validate_portfolio
 from models.validation import PortfolioError
 from workers.db import FINAL_STATES
 from workers.kinds import UnsupportedKindError
+from workers.ledger import TooManyJobsError
 from workers.service import JobEvent, JobService, JobView
 
 
@@ -182,19 +183,18 @@ def _job_portfolio(
     return _parsed_portfolio(stored.document), stored
 
 
-def _check_in_flight(jobs: JobService, settings: ApiSettings, tenant: str) -> None:
-    count = jobs_in_flight(jobs.ledger.engine, tenant)
-    if count >= settings.max_jobs_in_flight:
-        first_end_s = seconds_until_a_slot(jobs.ledger.engine, tenant)
-        retry_after = max(1, math.ceil(first_end_s)) if first_end_s is not None else 5
-        raise ApiError(
-            429,
-            f"This tenant has {count} jobs queued or running; the limit is "
-            f"{settings.max_jobs_in_flight}. Retry after {retry_after} s or cancel a job.",
-            kind="too-many-jobs",
-            title="Too many jobs in flight",
-            headers={"Retry-After": str(retry_after)},
-        )
+def _too_many_jobs(jobs: JobService, refused: TooManyJobsError) -> ApiError:
+    """The 429 problem of a job refused at the tenant's jobs-in-flight limit."""
+    first_end_s = seconds_until_a_slot(jobs.ledger.engine, refused.tenant)
+    retry_after = max(1, math.ceil(first_end_s)) if first_end_s is not None else 5
+    return ApiError(
+        429,
+        f"This tenant has {refused.in_flight} jobs queued or running; the limit is "
+        f"{refused.limit}. Retry after {retry_after} s or cancel a job.",
+        kind="too-many-jobs",
+        title="Too many jobs in flight",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def submit_job(
@@ -205,10 +205,10 @@ def submit_job(
     request: JobCreate,
     send_later: Callable[[Callable[[], None]], None] | None = None,
 ) -> JobView:
-    """Check the request and the tenant's limit, then queue the job (its message goes to
-    the broker now, or through ``send_later``)."""
+    """Check the request, then queue the job within the tenant's jobs-in-flight limit
+    (counted in the transaction that writes the job); its message goes to the broker
+    now, or through ``send_later``."""
     portfolio, stored = _job_portfolio(store, tenant, request)
-    _check_in_flight(jobs, settings, tenant)
     try:
         return jobs.submit_job(
             tenant,
@@ -218,7 +218,10 @@ def submit_job(
             send_later=send_later,
             portfolio_id=None if stored is None else stored.id,
             portfolio_version=None if stored is None else stored.version,
+            max_in_flight=settings.max_jobs_in_flight,
         )
+    except TooManyJobsError as refused:
+        raise _too_many_jobs(jobs, refused) from None
     except UnsupportedKindError as error:
         raise ApiError(
             422,

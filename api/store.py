@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, single_reads, utcnow
+from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, utcnow
 from workers.ledger import aware
 
 KEY_PREFIX = "op_"
@@ -327,20 +327,6 @@ class PortfolioStore:
 
 
 # ----------------------------------------------------------------------------- limits
-_IN_FLIGHT = (JobState.QUEUED.value, JobState.RUNNING.value)
-
-
-def jobs_in_flight(engine: Engine, tenant: str) -> int:
-    """How many of the tenant's jobs are queued or running (one COUNT query)."""
-    with single_reads(engine).connect() as connection:
-        count = connection.scalar(
-            select(func.count())
-            .select_from(JobRow)
-            .where(JobRow.tenant == tenant, JobRow.state.in_(_IN_FLIGHT))
-        )
-    return int(count or 0)
-
-
 def seconds_until_a_slot(engine: Engine, tenant: str) -> float | None:
     """Seconds until the tenant's first running job reaches its solve time limit (None if
     none is running): a fair Retry-After for a tenant at its jobs-in-flight limit."""

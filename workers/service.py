@@ -190,6 +190,7 @@ class JobService:
         send_later: Callable[[Callable[[], None]], None] | None = None,
         portfolio_id: str | None = None,
         portfolio_version: int | None = None,
+        max_in_flight: int | None = None,
     ) -> JobView:
         """Validate, write the job (queued), send its id; return it.
 
@@ -200,8 +201,13 @@ class JobService:
         ``portfolio_id`` and ``portfolio_version`` name the stored portfolio that
         ``portfolio`` is (None for an inline portfolio); the job records them.
 
+        ``max_in_flight`` limits the tenant's queued and running jobs, counted in the
+        transaction that writes the job (see :meth:`Ledger.create_job`).
+
         Raises
         ------
+        workers.ledger.TooManyJobsError
+            The tenant already has ``max_in_flight`` jobs queued or running.
         workers.kinds.UnsupportedKindError
             The kind is unknown or not implemented.
         models.validation.PortfolioError
@@ -231,6 +237,7 @@ class JobService:
             options=options.model_dump(mode="json"),
             portfolio_id=portfolio_id,
             portfolio_version=portfolio_version,
+            max_in_flight=max_in_flight,
         )
         if send_later is None:
             self._send(job)

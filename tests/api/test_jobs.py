@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.openapi import example_portfolio
+from api.settings import ApiSettings
+from benchmarks.jobs import private_pg_database
 from tests.api.conftest import ClientFactory
+from tests.workers.harness import require
+from workers.service import JobService
+from workers.settings import Settings
 
 
 def _submit(client: TestClient, **fields: Any) -> dict[str, Any]:
@@ -195,3 +207,43 @@ def test_last_event_id_out_of_range(client: TestClient) -> None:
             "message": "Input should be less than or equal to 2147483647",
         }
     ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def jobs_on_each_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobService]:
+    """A jobs service on a fresh SQLite ledger, then on a private PostgreSQL database."""
+    home = tmp_path / "optiplan"
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if request.param == "postgresql":
+            require("postgresql")
+            database_url = stack.enter_context(private_pg_database())
+        service = JobService(Settings(home=home, database_url=database_url))
+        stack.callback(service.close)
+        yield service
+
+
+def test_simultaneous_submissions_never_overshoot_the_limit(
+    jobs_on_each_database: JobService,
+) -> None:
+    """12 submissions at the same moment with a limit of 5: exactly 5 get 202 and 7 get
+    the usual 429, and the ledger holds 5 jobs."""
+    app = create_app(ApiSettings(max_jobs_in_flight=5), jobs=jobs_on_each_database)
+    headers = {"Authorization": f"Bearer {app.state.keys.create_key('acme')}"}
+    body = {"portfolio": example_portfolio()}
+    start = threading.Barrier(12)
+
+    def submit(_: int) -> tuple[int, str]:
+        client = TestClient(app, raise_server_exceptions=False, headers=headers)
+        start.wait()
+        response = client.post("/v1/jobs", json=body)
+        client.close()
+        return response.status_code, response.json().get("detail", "")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(submit, range(12)))
+    assert sorted(status for status, _ in answers) == [202] * 5 + [429] * 7
+    assert {detail for status, detail in answers if status == 429} == {
+        "This tenant has 5 jobs queued or running; the limit is 5. Retry after 5 s or cancel a job."
+    }
+    assert jobs_on_each_database.list_jobs("acme").total == 5

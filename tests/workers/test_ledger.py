@@ -21,7 +21,7 @@ from workers.db import (
     upgrade_database,
     utcnow,
 )
-from workers.ledger import Ledger
+from workers.ledger import Ledger, TooManyJobsError
 
 
 @pytest.fixture
@@ -32,9 +32,14 @@ def ledger(tmp_path: Path) -> Ledger:
     return Ledger(make_engine(url))
 
 
-def _new_job(ledger: Ledger, tenant: str = "acme") -> str:
+def _new_job(ledger: Ledger, tenant: str = "acme", max_in_flight: int | None = None) -> str:
     job = ledger.create_job(
-        tenant=tenant, kind="schedule", queue="q", input_data={"portfolio": {}}, options={}
+        tenant=tenant,
+        kind="schedule",
+        queue="q",
+        input_data={"portfolio": {}},
+        options={},
+        max_in_flight=max_in_flight,
     )
     return job.id
 
@@ -222,3 +227,19 @@ def test_an_orphan_with_attempts_left_is_requeued(ledger: Ledger) -> None:
     job = ledger.requeue_orphan(job_id, utcnow() + timedelta(seconds=1), max_attempts=3)
     assert job is not None
     assert (job.state, job.attempts, job.run_token) == ("queued", 1, None)
+
+
+def test_the_in_flight_limit_counts_the_tenants_queued_and_running_jobs(ledger: Ledger) -> None:
+    """With max_in_flight=2, a queued and a running job refuse a third job of the tenant,
+    not another tenant's; once one is cancelled the tenant may submit again."""
+    queued = _new_job(ledger, max_in_flight=2)
+    running = _new_job(ledger, max_in_flight=2)
+    assert ledger.claim(running, "w1", utcnow()) is not None
+    with pytest.raises(TooManyJobsError) as refused:
+        _new_job(ledger, max_in_flight=2)
+    assert str(refused.value) == "tenant 'acme' has 2 jobs queued or running; the limit is 2"
+    assert (refused.value.tenant, refused.value.in_flight, refused.value.limit) == ("acme", 2, 2)
+    _new_job(ledger, "globex", max_in_flight=2)
+    assert ledger.request_cancel(queued, "acme") is not None
+    _new_job(ledger, max_in_flight=2)
+    assert ledger.list_jobs("acme")[1] == 3
