@@ -115,8 +115,11 @@ _LOCK_TENANT_SUBMISSIONS = text("SELECT pg_advisory_xact_lock(7312002, hashtext(
 
 def _take_turns(connection: Connection, tenant: str) -> None:
     """Make the tenant's submissions take turns until this transaction ends, so that a
-    count of its jobs stays true until the new job is inserted. The first statement of
-    the transaction."""
+    count of its jobs stays true until the new job is inserted.
+
+    Must be the transaction's first statement: SQLite cannot turn a transaction that has
+    begun into ``BEGIN IMMEDIATE``.
+    """
     dialect = connection.dialect.name
     if dialect == "postgresql":
         # Under READ COMMITTED (the engine's default) each statement reads a fresh

@@ -233,17 +233,22 @@ def test_simultaneous_submissions_never_overshoot_the_limit(
     body = {"portfolio": example_portfolio()}
     start = threading.Barrier(12)
 
-    def submit(_: int) -> tuple[int, str]:
+    def submit(_: int) -> tuple[int, str, str | None]:
         client = TestClient(app, raise_server_exceptions=False, headers=headers)
         start.wait()
         response = client.post("/v1/jobs", json=body)
         client.close()
-        return response.status_code, response.json().get("detail", "")
+        detail = response.json().get("detail", "")
+        return response.status_code, detail, response.headers.get("retry-after")
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(submit, range(12)))
-    assert sorted(status for status, _ in answers) == [202] * 5 + [429] * 7
-    assert {detail for status, detail in answers if status == 429} == {
-        "This tenant has 5 jobs queued or running; the limit is 5. Retry after 5 s or cancel a job."
+    assert sorted(status for status, _, _ in answers) == [202] * 5 + [429] * 7
+    assert {(detail, retry) for status, detail, retry in answers if status == 429} == {
+        (
+            "This tenant has 5 jobs queued or running; the limit is 5. Retry after 5 s or "
+            "cancel a job.",
+            "5",
+        )
     }
     assert jobs_on_each_database.list_jobs("acme").total == 5
