@@ -45,6 +45,8 @@ def _print_job(job: JobView) -> None:
         "started": job.started_at.isoformat(timespec="seconds") if job.started_at else "-",
         "finished": job.finished_at.isoformat(timespec="seconds") if job.finished_at else "-",
     }
+    if job.portfolio_id is not None:
+        rows["portfolio"] = f"{job.portfolio_id} version {job.portfolio_version}"
     if job.progress is not None:
         gap = "-" if job.progress.gap is None else f"{job.progress.gap * 100:.2f}%"
         rows["progress"] = (

@@ -22,11 +22,12 @@ from starlette.concurrency import run_in_threadpool
 from api.problems import ApiError, FieldError
 from api.schemas import JobCreate, PortfolioPublic, PortfolioSummary
 from api.settings import ApiSettings
-from api.store import PortfolioStore, StoredPortfolio, jobs_in_flight, seconds_until_a_slot
+from api.store import PortfolioStore, StoredPortfolio, seconds_until_a_slot
 from models import Issue, Plan, Portfolio, validate_portfolio
 from models.validation import PortfolioError
 from workers.db import FINAL_STATES
 from workers.kinds import UnsupportedKindError
+from workers.ledger import TooManyJobsError
 from workers.service import JobEvent, JobService, JobView
 
 
@@ -161,7 +162,10 @@ def _parsed_portfolio(document: dict[str, Any]) -> Portfolio:
         return checked_portfolio(document, prefix="portfolio")
 
 
-def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Portfolio:
+def _job_portfolio(
+    store: PortfolioStore, tenant: str, request: JobCreate
+) -> tuple[Portfolio, StoredPortfolio | None]:
+    """The portfolio the job solves and, if it is a stored one, where it came from."""
     if (request.portfolio is None) == (request.portfolio_id is None):
         raise ApiError(
             422,
@@ -171,26 +175,26 @@ def _job_portfolio(store: PortfolioStore, tenant: str, request: JobCreate) -> Po
             errors=[_field_error("portfolio", "give exactly one of portfolio and portfolio_id")],
         )
     if request.portfolio is not None:
-        return _parsed_portfolio(request.portfolio)
+        return _parsed_portfolio(request.portfolio), None
+    # One read: the document and its version number come from the same row.
     stored = store.get(tenant, str(request.portfolio_id))
     if stored is None or stored.document is None:
         raise portfolio_not_found(request.portfolio_id)
-    return _parsed_portfolio(stored.document)
+    return _parsed_portfolio(stored.document), stored
 
 
-def _check_in_flight(jobs: JobService, settings: ApiSettings, tenant: str) -> None:
-    count = jobs_in_flight(jobs.ledger.engine, tenant)
-    if count >= settings.max_jobs_in_flight:
-        first_end_s = seconds_until_a_slot(jobs.ledger.engine, tenant)
-        retry_after = max(1, math.ceil(first_end_s)) if first_end_s is not None else 5
-        raise ApiError(
-            429,
-            f"This tenant has {count} jobs queued or running; the limit is "
-            f"{settings.max_jobs_in_flight}. Retry after {retry_after} s or cancel a job.",
-            kind="too-many-jobs",
-            title="Too many jobs in flight",
-            headers={"Retry-After": str(retry_after)},
-        )
+def _too_many_jobs(jobs: JobService, refused: TooManyJobsError) -> ApiError:
+    """The 429 problem of a job refused at the tenant's jobs-in-flight limit."""
+    first_end_s = seconds_until_a_slot(jobs.ledger.engine, refused.tenant)
+    retry_after = max(1, math.ceil(first_end_s)) if first_end_s is not None else 5
+    return ApiError(
+        429,
+        f"This tenant has {refused.in_flight} jobs queued or running; the limit is "
+        f"{refused.limit}. Retry after {retry_after} s or cancel a job.",
+        kind="too-many-jobs",
+        title="Too many jobs in flight",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def submit_job(
@@ -201,14 +205,23 @@ def submit_job(
     request: JobCreate,
     send_later: Callable[[Callable[[], None]], None] | None = None,
 ) -> JobView:
-    """Check the request and the tenant's limit, then queue the job (its message goes to
-    the broker now, or through ``send_later``)."""
-    portfolio = _job_portfolio(store, tenant, request)
-    _check_in_flight(jobs, settings, tenant)
+    """Check the request, then queue the job within the tenant's jobs-in-flight limit
+    (counted in the transaction that writes the job); its message goes to the broker
+    now, or through ``send_later``."""
+    portfolio, stored = _job_portfolio(store, tenant, request)
     try:
         return jobs.submit_job(
-            tenant, request.kind, portfolio, request.options, send_later=send_later
+            tenant,
+            request.kind,
+            portfolio,
+            request.options,
+            send_later=send_later,
+            portfolio_id=None if stored is None else stored.id,
+            portfolio_version=None if stored is None else stored.version,
+            max_in_flight=settings.max_jobs_in_flight,
         )
+    except TooManyJobsError as refused:
+        raise _too_many_jobs(jobs, refused) from None
     except UnsupportedKindError as error:
         raise ApiError(
             422,

@@ -37,5 +37,8 @@ class ApiSettings(BaseSettings):
         10.0, gt=0, description="Seconds between keep-alive comments on a quiet event stream."
     )
     key_cache_s: float = Field(
-        30.0, ge=0, description="How long a verified API key is remembered in this process."
+        30.0,
+        ge=0,
+        description="How long a verified API key is remembered in this process; a key "
+        "revoked meanwhile (`optiplan keys revoke`) keeps working here until then.",
     )

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, single_reads, utcnow
+from workers.db import Base, JobRow, JobState, JsonType, make_sessionmaker, utcnow
 from workers.ledger import aware
 
 KEY_PREFIX = "op_"
@@ -95,6 +95,16 @@ def split_key(key: str) -> str | None:
     return parts[1]
 
 
+def check_key_prefix(prefix: str) -> str:
+    """Return ``prefix`` if it has the form of a key's prefix (12 hex digits); else raise."""
+    if len(prefix) != 12 or any(char not in "0123456789abcdef" for char in prefix):
+        raise ValueError(
+            f"{prefix!r} is not a key prefix: a prefix is the 12 hex digits after 'op_' in "
+            "a key, as `optiplan keys list` shows them"
+        )
+    return prefix
+
+
 def check_tenant_name(tenant: str) -> str:
     """Return ``tenant`` if it is 1-64 letters, digits, '.', '_' or '-'; else raise."""
     if not 1 <= len(tenant) <= 64 or any(char not in _TENANT_CHARS for char in tenant):
@@ -102,11 +112,31 @@ def check_tenant_name(tenant: str) -> str:
     return tenant
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """An API key as an administrator sees it: never the secret, nor its hash."""
+
+    prefix: str
+    tenant: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _key_info(row: ApiKeyRow) -> KeyInfo:
+    created = aware(row.created_at)
+    assert created is not None
+    return KeyInfo(
+        prefix=row.prefix, tenant=row.tenant, created_at=created, revoked_at=aware(row.revoked_at)
+    )
+
+
 class KeyStore:
-    """Creates API keys and resolves a presented key to its tenant.
+    """Creates, lists and revokes API keys, and resolves a presented key to its tenant.
 
     Verified keys are remembered for ``cache_s`` seconds, so that a busy client does not
-    cost a database read per request.
+    cost a database read per request. The price: a key revoked by another process (say
+    ``optiplan keys revoke``) still works here until its entry expires, within
+    ``cache_s``.
     """
 
     def __init__(self, engine: Engine, cache_s: float = 30.0) -> None:
@@ -156,6 +186,43 @@ class KeyStore:
                 self._cache.clear()
             self._cache[digest] = (tenant, now + self.cache_s)
         return tenant
+
+    def list_keys(self, tenant: str | None = None, *, revoked: bool = False) -> list[KeyInfo]:
+        """The keys (only ``tenant``'s when given) by tenant, oldest first; revoked keys
+        too with ``revoked``."""
+        query = select(ApiKeyRow).order_by(ApiKeyRow.tenant, ApiKeyRow.created_at)
+        if tenant is not None:
+            query = query.where(ApiKeyRow.tenant == tenant)
+        if not revoked:
+            query = query.where(ApiKeyRow.revoked_at.is_(None))
+        with self.sessions() as session:
+            return [_key_info(row) for row in session.scalars(query)]
+
+    def get_key(self, prefix: str) -> KeyInfo | None:
+        """The key with ``prefix`` (revoked or not), or None."""
+        with self.sessions() as session:
+            row = session.get(ApiKeyRow, prefix)
+            return None if row is None else _key_info(row)
+
+    def revoke_key(self, prefix: str) -> bool:
+        """Revoke the key with ``prefix``; False if there is no such key not yet revoked.
+
+        The row stays, with ``revoked_at`` set, as a record of the key. This store
+        refuses the key at once; other processes once their cache entry expires.
+        """
+        with self.sessions.begin() as session:
+            key_hash = session.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.prefix == prefix, ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+                .returning(ApiKeyRow.key_hash)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+        if key_hash is None:
+            return False
+        with self._lock:  # the cache is keyed by the key's hash
+            self._cache.pop(key_hash, None)
+        return True
 
     def has_keys(self) -> bool:
         """True when at least one unrevoked key exists."""
@@ -327,20 +394,6 @@ class PortfolioStore:
 
 
 # ----------------------------------------------------------------------------- limits
-_IN_FLIGHT = (JobState.QUEUED.value, JobState.RUNNING.value)
-
-
-def jobs_in_flight(engine: Engine, tenant: str) -> int:
-    """How many of the tenant's jobs are queued or running (one COUNT query)."""
-    with single_reads(engine).connect() as connection:
-        count = connection.scalar(
-            select(func.count())
-            .select_from(JobRow)
-            .where(JobRow.tenant == tenant, JobRow.state.in_(_IN_FLIGHT))
-        )
-    return int(count or 0)
-
-
 def seconds_until_a_slot(engine: Engine, tenant: str) -> float | None:
     """Seconds until the tenant's first running job reaches its solve time limit (None if
     none is running): a fair Retry-After for a tenant at its jobs-in-flight limit."""

@@ -2,7 +2,8 @@
 
 The ledger is the source of truth for jobs: the broker only carries job ids. Tables are
 created and changed only by the Alembic revisions in ``workers/migrations``
-(:func:`upgrade_database`); the API layer chains its own revisions after
+(:func:`upgrade_database`), one linear history for the ledger's tables and the API's
+(whose revision, ``0003_api_keys_portfolios``, sits between the ledger's); its head is
 :data:`HEAD_REVISION`.
 """
 
@@ -37,8 +38,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-#: The head revision of this package's migrations (later revisions chain after it).
-HEAD_REVISION = "0002_job_children"
+#: The head revision of the migrations (a new revision chains after it).
+HEAD_REVISION = "0004_job_provenance"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -79,6 +80,10 @@ class JobRow(Base):
     parent_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("jobs.id", name="fk_jobs_parent_id"), nullable=True, index=True
     )
+    # The stored portfolio (and its version) the job solved; null for an inline one. No
+    # foreign key: a job outlives a deleted portfolio with its own input snapshot.
+    portfolio_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    portfolio_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(16), index=True)
     queue: Mapped[str] = mapped_column(String(128))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 from workers.db import (
@@ -34,6 +34,28 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+class TooManyJobsError(Exception):
+    """The tenant already has as many jobs queued or running as it may have.
+
+    Attributes
+    ----------
+    tenant
+        The tenant whose job was refused.
+    in_flight
+        Its jobs queued or running when the job was refused.
+    limit
+        The most it may have.
+    """
+
+    def __init__(self, tenant: str, in_flight: int, limit: int) -> None:
+        super().__init__(
+            f"tenant {tenant!r} has {in_flight} jobs queued or running; the limit is {limit}"
+        )
+        self.tenant = tenant
+        self.in_flight = in_flight
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,39 @@ def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
 # as parameters (not ``.values(...)``) every submission reuses it.
 _INSERT_JOB = insert(JobRow)
 _INSERT_EVENT = insert(JobEventRow)
+_COUNT_IN_FLIGHT = (
+    select(func.count())
+    .select_from(JobRow)
+    .where(
+        JobRow.tenant == bindparam("tenant"),
+        JobRow.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]),
+    )
+)
+# The two-key form of the advisory lock: its keys never meet the single-key migration
+# lock of workers.db. Tenants whose names hash alike merely take turns.
+_LOCK_TENANT_SUBMISSIONS = text("SELECT pg_advisory_xact_lock(7312002, hashtext(:tenant))")
+
+
+def _take_turns(connection: Connection, tenant: str) -> None:
+    """Make the tenant's submissions take turns until this transaction ends, so that a
+    count of its jobs stays true until the new job is inserted.
+
+    Must be the transaction's first statement: SQLite cannot turn a transaction that has
+    begun into ``BEGIN IMMEDIATE``.
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Under READ COMMITTED (the engine's default) each statement reads a fresh
+        # snapshot, so the count after the lock sees the jobs of the previous holder.
+        connection.execute(_LOCK_TENANT_SUBMISSIONS, {"tenant": tenant})
+    elif dialect == "sqlite":
+        # pysqlite (legacy transaction control) opens a deferred transaction only before
+        # the INSERT, so the count would run outside it; take the write lock up front.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        raise NotImplementedError(
+            f"the jobs-in-flight limit needs SQLite or PostgreSQL, not {dialect}"
+        )
 
 
 def _queued_job(
@@ -90,12 +145,16 @@ def _queued_job(
     now: datetime,
     job_id: str | None = None,
     parent_id: str | None = None,
+    portfolio_id: str | None = None,
+    portfolio_version: int | None = None,
 ) -> tuple[JobRow, JobEventRow]:
     """A new job row in state ``queued`` and its first event (neither added to a session)."""
     job = JobRow(
         id=job_id or str(uuid.uuid4()),
         tenant=tenant,
         parent_id=parent_id,
+        portfolio_id=portfolio_id,
+        portfolio_version=portfolio_version,
         kind=kind,
         state=JobState.QUEUED.value,
         queue=queue,
@@ -117,6 +176,8 @@ STATUS_COLUMNS = (
     JobRow.tenant,
     JobRow.kind,
     JobRow.parent_id,
+    JobRow.portfolio_id,
+    JobRow.portfolio_version,
     JobRow.state,
     JobRow.attempts,
     JobRow.worker,
@@ -146,8 +207,25 @@ class Ledger:
         queue: str,
         input_data: dict[str, Any],
         options: dict[str, Any],
+        portfolio_id: str | None = None,
+        portfolio_version: int | None = None,
+        max_in_flight: int | None = None,
     ) -> JobRow:
-        """Write a new job in state ``queued`` (with its first event) and return it."""
+        """Write a new job in state ``queued`` (with its first event) and return it.
+
+        ``portfolio_id`` and ``portfolio_version`` record the stored portfolio the input
+        snapshot was taken from (None for an inline portfolio).
+
+        With ``max_in_flight``, the tenant's queued and running jobs are counted in the
+        same transaction as the insert, with the tenant's submissions taking turns
+        (PostgreSQL: a transaction-scoped advisory lock on the tenant; SQLite: the write
+        lock, ``BEGIN IMMEDIATE``), so that simultaneous submissions cannot overshoot.
+
+        Raises
+        ------
+        TooManyJobsError
+            The tenant already has ``max_in_flight`` jobs queued or running.
+        """
         job, event = _queued_job(
             tenant=tenant,
             kind=kind,
@@ -155,10 +233,17 @@ class Ledger:
             input_data=input_data,
             options=options,
             now=utcnow(),
+            portfolio_id=portfolio_id,
+            portfolio_version=portfolio_version,
         )
         # Core inserts on a connection: the ORM's unit of work (two flushes, the job
         # before its event) cost more than the statements for this one-row write.
         with self.engine.begin() as connection:
+            if max_in_flight is not None:
+                _take_turns(connection, tenant)
+                in_flight = connection.scalar(_COUNT_IN_FLIGHT, {"tenant": tenant}) or 0
+                if in_flight >= max_in_flight:
+                    raise TooManyJobsError(tenant, in_flight, max_in_flight)
             connection.execute(_INSERT_JOB, _set_columns(job))
             connection.execute(_INSERT_EVENT, _set_columns(event))
         return job

@@ -59,6 +59,15 @@ class JobView(BaseModel):
     tenant: str = Field(description="Owner of the job.")
     kind: str = Field(description="What the job does, e.g. 'schedule' or 'batch'.")
     parent_id: str | None = Field(None, description="The batch job this job is a child of.")
+    portfolio_id: str | None = Field(
+        None,
+        description="The stored portfolio the job solved; null for an inline portfolio.",
+    )
+    portfolio_version: int | None = Field(
+        None,
+        description="The version of the stored portfolio the job solved (the latest when it "
+        "was submitted); null for an inline portfolio.",
+    )
     state: JobState = Field(
         description="queued, running, succeeded, failed or cancelled; the last three are final."
     )
@@ -131,6 +140,8 @@ def _job_view(row: Any, plan_status: str | None, progress: Any) -> JobView:
         tenant=row.tenant,
         kind=row.kind,
         parent_id=row.parent_id,
+        portfolio_id=row.portfolio_id,
+        portfolio_version=row.portfolio_version,
         state=JobState(row.state),
         attempts=row.attempts,
         worker=row.worker,
@@ -177,6 +188,9 @@ class JobService:
         options: SolveOptions | None = None,
         *,
         send_later: Callable[[Callable[[], None]], None] | None = None,
+        portfolio_id: str | None = None,
+        portfolio_version: int | None = None,
+        max_in_flight: int | None = None,
     ) -> JobView:
         """Validate, write the job (queued), send its id; return it.
 
@@ -184,8 +198,16 @@ class JobService:
         HTTP API sends after its 202 is out. The job is safe in the ledger either way; a
         send that never happens is made up by the recovery sweep.
 
+        ``portfolio_id`` and ``portfolio_version`` name the stored portfolio that
+        ``portfolio`` is (None for an inline portfolio); the job records them.
+
+        ``max_in_flight`` limits the tenant's queued and running jobs, counted in the
+        transaction that writes the job (see :meth:`Ledger.create_job`).
+
         Raises
         ------
+        workers.ledger.TooManyJobsError
+            The tenant already has ``max_in_flight`` jobs queued or running.
         workers.kinds.UnsupportedKindError
             The kind is unknown or not implemented.
         models.validation.PortfolioError
@@ -193,6 +215,8 @@ class JobService:
         ValueError
             The solve time limit is above the configured maximum.
         """
+        if (portfolio_id is None) != (portfolio_version is None):
+            raise TypeError("give both portfolio_id and portfolio_version, or neither")
         if kind == BATCH_KIND:
             raise UnsupportedKindError("batch jobs are submitted with submit_batch")
         check_kind(kind)
@@ -211,6 +235,9 @@ class JobService:
             queue=self.settings.long_queue,
             input_data=input_snapshot(validation.portfolio),
             options=options.model_dump(mode="json"),
+            portfolio_id=portfolio_id,
+            portfolio_version=portfolio_version,
+            max_in_flight=max_in_flight,
         )
         if send_later is None:
             self._send(job)

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.openapi import example_portfolio
+from api.settings import ApiSettings
+from benchmarks.jobs import private_pg_database
 from tests.api.conftest import ClientFactory
+from tests.workers.harness import require
+from workers.service import JobService
+from workers.settings import Settings
 
 
 def _submit(client: TestClient, **fields: Any) -> dict[str, Any]:
     response = client.post("/v1/jobs", json={"portfolio": example_portfolio(), **fields})
+    assert response.status_code == 202, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _submit_stored(client: TestClient, portfolio_id: str) -> dict[str, Any]:
+    response = client.post("/v1/jobs", json={"portfolio_id": portfolio_id})
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -26,15 +45,30 @@ def test_submit_answers_202_with_location(client: TestClient) -> None:
     job = response.json()
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
     assert (job["tenant"], job["kind"], job["state"]) == ("acme", "schedule", "queued")
+    assert (job["portfolio_id"], job["portfolio_version"]) == (None, None)  # inline
     assert job["options"]["time_limit_s"] == 5.0
     assert client.get(response.headers["location"]).json()["state"] == "queued"
 
 
 def test_submit_a_stored_portfolio(client: TestClient) -> None:
-    """A job can name a stored portfolio by id."""
+    """A job names a stored portfolio by id and records the id and the version it solved,
+    in the 202, the job and the list; the record outlives the portfolio."""
     stored = client.post("/v1/portfolios", json=example_portfolio()).json()
-    response = client.post("/v1/jobs", json={"portfolio_id": stored["id"]})
-    assert response.status_code == 202
+    first = _submit_stored(client, stored["id"])
+    assert (first["portfolio_id"], first["portfolio_version"]) == (stored["id"], 1)
+    changed = {**example_portfolio(), "name": "Demo, second version"}
+    assert client.put(f"/v1/portfolios/{stored['id']}", json=changed).json()["version"] == 2
+    second = _submit_stored(client, stored["id"])
+    inline = _submit(client)
+    assert client.delete(f"/v1/portfolios/{stored['id']}").status_code == 204
+    read = client.get(f"/v1/jobs/{second['id']}").json()
+    assert (read["portfolio_id"], read["portfolio_version"]) == (stored["id"], 2)
+    listed = client.get("/v1/jobs").json()["items"]
+    assert [(job["id"], job["portfolio_id"], job["portfolio_version"]) for job in listed] == [
+        (inline["id"], None, None),
+        (second["id"], stored["id"], 2),
+        (first["id"], stored["id"], 1),
+    ]
 
 
 def test_result_is_404_until_there_is_one(client: TestClient) -> None:
@@ -173,3 +207,48 @@ def test_last_event_id_out_of_range(client: TestClient) -> None:
             "message": "Input should be less than or equal to 2147483647",
         }
     ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def jobs_on_each_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobService]:
+    """A jobs service on a fresh SQLite ledger, then on a private PostgreSQL database."""
+    home = tmp_path / "optiplan"
+    with contextlib.ExitStack() as stack:
+        database_url = None
+        if request.param == "postgresql":
+            require("postgresql")
+            database_url = stack.enter_context(private_pg_database())
+        service = JobService(Settings(home=home, database_url=database_url))
+        stack.callback(service.close)
+        yield service
+
+
+def test_simultaneous_submissions_never_overshoot_the_limit(
+    jobs_on_each_database: JobService,
+) -> None:
+    """12 submissions at the same moment with a limit of 5: exactly 5 get 202 and 7 get
+    the usual 429, and the ledger holds 5 jobs."""
+    app = create_app(ApiSettings(max_jobs_in_flight=5), jobs=jobs_on_each_database)
+    headers = {"Authorization": f"Bearer {app.state.keys.create_key('acme')}"}
+    body = {"portfolio": example_portfolio()}
+    start = threading.Barrier(12)
+
+    def submit(_: int) -> tuple[int, str, str | None]:
+        client = TestClient(app, raise_server_exceptions=False, headers=headers)
+        start.wait()
+        response = client.post("/v1/jobs", json=body)
+        client.close()
+        detail = response.json().get("detail", "")
+        return response.status_code, detail, response.headers.get("retry-after")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(submit, range(12)))
+    assert sorted(status for status, _, _ in answers) == [202] * 5 + [429] * 7
+    assert {(detail, retry) for status, detail, retry in answers if status == 429} == {
+        (
+            "This tenant has 5 jobs queued or running; the limit is 5. Retry after 5 s or "
+            "cancel a job.",
+            "5",
+        )
+    }
+    assert jobs_on_each_database.list_jobs("acme").total == 5

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from workers.db import HEAD_REVISION, JobState, make_engine, upgrade_database, utcnow
-from workers.ledger import Ledger
+from benchmarks.jobs import private_pg_database
+from tests.workers.harness import require
+from workers.db import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    JobState,
+    make_engine,
+    upgrade_database,
+    utcnow,
+)
+from workers.ledger import Ledger, TooManyJobsError
 
 
 @pytest.fixture
@@ -20,16 +32,21 @@ def ledger(tmp_path: Path) -> Ledger:
     return Ledger(make_engine(url))
 
 
-def _new_job(ledger: Ledger, tenant: str = "acme") -> str:
+def _new_job(ledger: Ledger, tenant: str = "acme", max_in_flight: int | None = None) -> str:
     job = ledger.create_job(
-        tenant=tenant, kind="schedule", queue="q", input_data={"portfolio": {}}, options={}
+        tenant=tenant,
+        kind="schedule",
+        queue="q",
+        input_data={"portfolio": {}},
+        options={},
+        max_in_flight=max_in_flight,
     )
     return job.id
 
 
 def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
-    """upgrade_database twice leaves the ledger's tables (and the API's, revision 0003,
-    chained after the ledger's head) with alembic_version at the head."""
+    """upgrade_database twice leaves the ledger's tables (and the API's, revision 0003)
+    with alembic_version at the head, revision 0004."""
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     upgrade_database(url)
     upgrade_database(url)
@@ -44,8 +61,69 @@ def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
     ]
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert HEAD_REVISION == "0002_job_children"
-    assert version == "0003_api_keys_portfolios"
+    assert version == HEAD_REVISION == "0004_job_provenance"
+
+
+def _downgrade(url: str, revision: str) -> None:
+    """``alembic downgrade <revision>`` on the ledger at ``url``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty database: a SQLite file, or a private PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    require("postgresql")
+    with private_pg_database() as url:
+        yield url
+
+
+def test_revision_0004_adds_the_provenance_columns_and_goes_back(fresh_url: str) -> None:
+    """Up to 0004 a job keeps its portfolio id and version; down to 0003 the columns go
+    and the job stays; up again, they are back, null for that older job."""
+    upgrade_database(fresh_url)
+    ledger = Ledger(make_engine(fresh_url))
+    job_id = ledger.create_job(
+        tenant="acme",
+        kind="schedule",
+        queue="q",
+        input_data={"portfolio": {}},
+        options={},
+        portfolio_id="0b8f6c1e-4f57-4a43-9d43-1f0e2a9c7b11",
+        portfolio_version=3,
+    ).id
+    status = ledger.status(job_id, "acme")
+    assert status is not None
+    assert (status.portfolio_id, status.portfolio_version) == (
+        "0b8f6c1e-4f57-4a43-9d43-1f0e2a9c7b11",
+        3,
+    )
+    ledger.engine.dispose()
+
+    def job_columns() -> list[str]:
+        engine = make_engine(fresh_url)
+        names = [column["name"] for column in inspect(engine).get_columns("jobs")]
+        engine.dispose()
+        return [name for name in names if name.startswith("portfolio")]
+
+    assert job_columns() == ["portfolio_id", "portfolio_version"]
+    _downgrade(fresh_url, "0003_api_keys_portfolios")
+    assert job_columns() == []
+    upgrade_database(fresh_url)
+    assert job_columns() == ["portfolio_id", "portfolio_version"]
+    ledger = Ledger(make_engine(fresh_url))
+    job = ledger.get(job_id, "acme")
+    assert job is not None
+    assert (job.tenant, job.portfolio_id, job.portfolio_version) == ("acme", None, None)
+    ledger.engine.dispose()
 
 
 def test_a_running_job_cannot_be_claimed_twice(ledger: Ledger) -> None:
@@ -149,3 +227,19 @@ def test_an_orphan_with_attempts_left_is_requeued(ledger: Ledger) -> None:
     job = ledger.requeue_orphan(job_id, utcnow() + timedelta(seconds=1), max_attempts=3)
     assert job is not None
     assert (job.state, job.attempts, job.run_token) == ("queued", 1, None)
+
+
+def test_the_in_flight_limit_counts_the_tenants_queued_and_running_jobs(ledger: Ledger) -> None:
+    """With max_in_flight=2, a queued and a running job refuse a third job of the tenant,
+    not another tenant's; once one is cancelled the tenant may submit again."""
+    queued = _new_job(ledger, max_in_flight=2)
+    running = _new_job(ledger, max_in_flight=2)
+    assert ledger.claim(running, "w1", utcnow()) is not None
+    with pytest.raises(TooManyJobsError) as refused:
+        _new_job(ledger, max_in_flight=2)
+    assert str(refused.value) == "tenant 'acme' has 2 jobs queued or running; the limit is 2"
+    assert (refused.value.tenant, refused.value.in_flight, refused.value.limit) == ("acme", 2, 2)
+    _new_job(ledger, "globex", max_in_flight=2)
+    assert ledger.request_cancel(queued, "acme") is not None
+    _new_job(ledger, max_in_flight=2)
+    assert ledger.list_jobs("acme")[1] == 3

@@ -174,3 +174,22 @@ def test_submit_refuses_bad_kinds_limits_and_portfolios(settings: Settings) -> N
         service.submit_job("acme", "schedule", broken)
     assert service.list_jobs("acme").total == 0
     service.close()
+
+
+def test_submit_records_the_stored_portfolio_it_came_from(settings: Settings) -> None:
+    """submit_job keeps portfolio_id and portfolio_version on the job (view, read, list);
+    one without the other is refused before anything is written."""
+    service = JobService(settings)
+    job = service.submit_job(
+        "acme", "schedule", tiny_portfolio(), portfolio_id="p-1", portfolio_version=2
+    )
+    read = service.get_job("acme", job.id)
+    assert read is not None
+    listed = service.list_jobs("acme").items
+    assert [(view.portfolio_id, view.portfolio_version) for view in (job, read, *listed)] == [
+        ("p-1", 2)
+    ] * 3
+    with pytest.raises(TypeError, match="give both portfolio_id and portfolio_version, or neither"):
+        service.submit_job("acme", "schedule", tiny_portfolio(), portfolio_version=2)
+    assert service.list_jobs("acme").total == 1
+    service.close()
