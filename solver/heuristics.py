@@ -1096,13 +1096,18 @@ def parallel_sgs(problem: Problem, rule: PriorityRule) -> Schedule | None:
 
 
 def best_heuristic(
-    problem: Problem, objective: Callable[[Schedule], float] | None = None
+    problem: Problem,
+    objective: Callable[[Schedule], float] | None = None,
+    *,
+    good_enough: float | None = None,
 ) -> tuple[Schedule, str] | None:
     """Run every priority rule with both schemes; the best schedule and its name.
 
     ``objective`` is minimised (default: makespan, the largest end). The name is
     ``"<scheme>/<rule>"``, e.g. ``"serial/latest_finish"``, with ``"+mandatory_only"``
     when leaving every optional project out scored better. Budgets are not enforced.
+    With ``good_enough`` (a proven lower bound of ``objective``), the first schedule
+    that meets it is returned at once: no rule can do better.
     """
     score = objective or _makespan
     prep = _Prepared(problem)
@@ -1120,6 +1125,8 @@ def best_heuristic(
             if schedule is None:
                 continue
             value = score(schedule)
+            if good_enough is not None and value <= good_enough + 1e-9:
+                return schedule, f"{scheme.value}/{rule.value}"
             if best is None or value < best[0]:
                 best = (value, schedule, f"{scheme.value}/{rule.value}", rank, scheme)
     if best is None:

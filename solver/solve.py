@@ -84,7 +84,10 @@ def solve(
     def score(schedule: Schedule) -> float:
         return combined_value(objectives, objective_values(problem, schedule, names))
 
-    heuristic = best_heuristic(problem, score)
+    # The bounds first: a priority rule that meets them ends the rule search early.
+    bounds = lower_bounds(problem)
+    weighted_floor = None if bounds is None else combined_floor(objectives, bounds)
+    heuristic = best_heuristic(problem, score, good_enough=weighted_floor)
     heuristic_plan: Plan | None = None
     if heuristic is not None:
         heuristic_plan = _checked_or_none(problem, portfolio, heuristic[0], objectives)
@@ -124,7 +127,6 @@ def solve(
             messages,
         )
 
-    bounds = lower_bounds(problem)
     bound_statistics: dict[str, float | int | str] = {}
     if bounds is not None:
         bound_statistics = {
@@ -163,13 +165,12 @@ def solve(
     # The plan returned if the complete search finds nothing better in time.
     fallback = (heuristic[0], heuristic_plan) if heuristic and heuristic_plan else None
     if hint is not None and fallback is not None and wants_lns(problem):
-        floor = None if bounds is None else combined_floor(objectives, bounds)
         order = search_project_order(
             problem,
             score,
             started + ORDER_SHARE * options.time_limit_s,
             seed=options.seed,
-            floor=floor,
+            floor=weighted_floor,
             should_stop=should_stop,
             on_improvement=_order_progress(on_progress, started),
         )
@@ -191,7 +192,7 @@ def solve(
             score,
             started + LNS_SHARE * options.time_limit_s,
             started=started,
-            floor=floor,
+            floor=weighted_floor,
             on_progress=on_progress,
             should_stop=should_stop,
         )

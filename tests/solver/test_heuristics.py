@@ -800,6 +800,24 @@ def test_best_heuristic_uses_the_given_objective() -> None:
     assert best[1] == "serial/minimum_slack"
 
 
+def test_best_heuristic_stops_at_a_schedule_that_is_good_enough() -> None:
+    """With a bound met by the first rule tried, that rule's schedule comes back; with
+    a bound nothing meets, every rule runs and the best is kept."""
+    p = _psplib_like()
+    problem = compile_portfolio(p)
+    first_rule = next(iter(PriorityRule))
+    first = serial_sgs(problem, first_rule)
+    assert first is not None
+    first_makespan = max(c.end for c in first.tasks if c)
+    quick = best_heuristic(problem, good_enough=float(first_makespan))
+    assert quick is not None
+    assert quick[1] == f"serial/{first_rule.value}"
+    assert max(c.end for c in quick[0].tasks if c) == first_makespan
+    thorough = best_heuristic(problem, good_enough=1.0)
+    assert thorough is not None
+    assert max(c.end for c in thorough[0].tasks if c) == 18
+
+
 def test_best_heuristic_on_the_shared_small_portfolio(portfolio_data: dict[str, Any]) -> None:
     """The shared small portfolio (skills, team, modes, milestone, consumable) plans validly."""
     p = load_portfolio(portfolio_data)

@@ -105,7 +105,7 @@ def test_large_portfolio_path_reorders_projects(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(
         solve_module,
         "best_heuristic",
-        lambda problem, score: (reversed_plan(problem), "test/reversed"),
+        lambda problem, score, good_enough=None: (reversed_plan(problem), "test/reversed"),
     )
     p = three_projects()
     events: list[ProgressEvent] = []
