@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.problems import ApiError, FieldError
-from api.schemas import JobCreate
+from api.schemas import CheckedJobCreate, JobCreate
 from api.settings import ApiSettings
 from api.store import KeyStore, PortfolioStore
 from workers.service import JobService
@@ -196,11 +197,16 @@ def _unsupported(content_type: str, *, upload: bool) -> ApiError:
     )
 
 
-async def _read_json(request: Request, settings: ApiSettings, *, storable: bool) -> Any:
+async def _json_bytes(request: Request) -> bytes:
+    """The body of a request that declares JSON (415 if it declares something else)."""
     content_type = request.headers.get("content-type", "application/json")
     if not _is_json(content_type):
         raise _unsupported(content_type, upload=False)
-    body = await request.body()
+    return await request.body()
+
+
+async def _read_json(request: Request, settings: ApiSettings, *, storable: bool) -> Any:
+    body = await _json_bytes(request)
     return await run_in_threadpool(
         functools.partial(parse_json, storable=storable), body, settings.max_json_depth
     )
@@ -259,7 +265,11 @@ def count_tasks(data: Any) -> int:
 
 def check_task_limit(data: Any, settings: ApiSettings) -> None:
     """Raise a 422 problem when the portfolio has more tasks than the configured limit."""
-    tasks = count_tasks(data)
+    refuse_too_many_tasks(count_tasks(data), settings)
+
+
+def refuse_too_many_tasks(tasks: int, settings: ApiSettings) -> None:
+    """Raise a 422 problem when ``tasks`` is above the configured limit."""
     if tasks > settings.max_tasks_per_portfolio:
         raise ApiError(
             422,
@@ -322,21 +332,95 @@ PortfolioJsonToCheck = Annotated[dict[str, Any], Depends(portfolio_json_to_check
 PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
 
 
-async def job_request(data: JsonBody, settings: SettingsDep) -> JobCreate:
+def schema_depth(schema: dict[str, Any]) -> int | None:
+    """How deep arrays and objects can nest in a document valid against ``schema`` (a
+    pydantic JSON schema with ``$defs``); None when unbounded (recursive definitions or
+    free-form values)."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+
+    def depth(node: Any, seen: frozenset[str]) -> int | None:
+        if not isinstance(node, dict) or not node:
+            return None  # ``true`` / ``{}``: anything at all
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            return None if name in seen else depth(defs[name], seen | {name})
+        found = 0
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in node.get(key, []):
+                inner = depth(option, seen)
+                if inner is None:
+                    return None
+                found = max(found, inner)
+        children: list[Any] = list(node.get("properties", {}).values())
+        if node.get("type") == "object":
+            extra = node.get("additionalProperties", True)
+            if extra is True:
+                return None
+            if isinstance(extra, dict):
+                children.append(extra)
+        elif node.get("type") == "array":
+            children.append(node.get("items", True))
+        if children or node.get("type") in ("object", "array"):
+            inner_depths = [depth(child, seen) for child in children]
+            if any(inner is None for inner in inner_depths):
+                return None
+            found = max(found, 1 + max((d for d in inner_depths if d is not None), default=0))
+        return found
+
+    return depth(schema, frozenset())
+
+
+#: Nesting depth of the deepest valid job request (its portfolio's structure bounds it).
+CHECKED_JOB_DEPTH = schema_depth(CheckedJobCreate.model_json_schema())
+
+# Bodies the standard library's parser reads differently or refuses (non-standard
+# constants, NUL, integers too long to convert): they take the path that says so.
+_FOR_THE_STRICT_PARSER = re.compile(rb"NaN|Infinity|\\u0000|[0-9]{300}")
+
+
+def checked_job(body: bytes, settings: ApiSettings) -> CheckedJobCreate | None:
+    """The job request of a well-formed body, its portfolio's fields validated, in one
+    pass from the bytes; None if the body needs the full path (it is malformed, has a
+    bad field, or holds what only the standard parser judges), which then answers.
+
+    Raises the task-limit problem like the full path. A valid request nests no deeper
+    than :data:`CHECKED_JOB_DEPTH`, so the nesting limit needs no separate check when
+    it allows that depth.
+    """
+    if CHECKED_JOB_DEPTH is None or settings.max_json_depth < CHECKED_JOB_DEPTH:
+        return None
+    if _FOR_THE_STRICT_PARSER.search(body):
+        return None
+    try:
+        job = CheckedJobCreate.model_validate_json(body)
+    except ValidationError:
+        return None
+    if job.portfolio is not None:
+        refuse_too_many_tasks(sum(len(p.tasks) for p in job.portfolio.projects), settings)
+    return job
+
+
+async def job_request(request: Request, settings: SettingsDep) -> JobCreate | CheckedJobCreate:
     """The JSON body as a job request (422 with every bad field otherwise).
 
-    ``async`` (no threadpool hop): the portfolio is only checked to be an object here,
-    and its tasks counted; its fields are validated by the route, in the threadpool.
+    A well-formed body is read by :func:`checked_job`; any other takes the full path:
+    strict parsing (400 for malformed JSON), the request's fields (422), the task limit;
+    the portfolio's fields are then validated by the route, with every issue reported.
     """
+    body = await _json_bytes(request)
+    job = await run_in_threadpool(checked_job, body, settings)
+    if job is not None:
+        return job
+    data = await run_in_threadpool(parse_json, body, settings.max_json_depth)
     try:
-        request = JobCreate.model_validate(data)
+        parsed = JobCreate.model_validate(data)
     except ValidationError as error:
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
         ) from None
-    if request.portfolio is not None:
-        check_task_limit(request.portfolio, settings)
-    return request
+    if parsed.portfolio is not None:
+        check_task_limit(parsed.portfolio, settings)
+    return parsed
 
 
-JobRequest = Annotated[JobCreate, Depends(job_request)]
+JobRequest = Annotated[JobCreate | CheckedJobCreate, Depends(job_request)]

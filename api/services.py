@@ -20,7 +20,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import ApiError, FieldError
-from api.schemas import JobCreate, PortfolioPublic, PortfolioSummary
+from api.schemas import CheckedJobCreate, JobCreate, PortfolioPublic, PortfolioSummary
 from api.settings import ApiSettings
 from api.store import PortfolioStore, StoredPortfolio, seconds_until_a_slot
 from models import Issue, Plan, Portfolio, validate_portfolio
@@ -163,7 +163,7 @@ def _parsed_portfolio(document: dict[str, Any]) -> Portfolio:
 
 
 def _job_portfolio(
-    store: PortfolioStore, tenant: str, request: JobCreate
+    store: PortfolioStore, tenant: str, request: JobCreate | CheckedJobCreate
 ) -> tuple[Portfolio, StoredPortfolio | None]:
     """The portfolio the job solves and, if it is a stored one, where it came from."""
     if (request.portfolio is None) == (request.portfolio_id is None):
@@ -174,6 +174,8 @@ def _job_portfolio(
             title="Invalid request",
             errors=[_field_error("portfolio", "give exactly one of portfolio and portfolio_id")],
         )
+    if isinstance(request.portfolio, Portfolio):  # fields validated with the request
+        return request.portfolio, None
     if request.portfolio is not None:
         return _parsed_portfolio(request.portfolio), None
     # One read: the document and its version number come from the same row.
@@ -202,7 +204,7 @@ def submit_job(
     store: PortfolioStore,
     settings: ApiSettings,
     tenant: str,
-    request: JobCreate,
+    request: JobCreate | CheckedJobCreate,
     send_later: Callable[[Callable[[], None]], None] | None = None,
 ) -> JobView:
     """Check the request, then queue the job within the tenant's jobs-in-flight limit
@@ -276,7 +278,7 @@ def solve_and_wait(
     store: PortfolioStore,
     settings: ApiSettings,
     tenant: str,
-    request: JobCreate,
+    request: JobCreate | CheckedJobCreate,
     wait_s: float,
 ) -> tuple[JobView, Plan | None]:
     """Submit, wait up to ``wait_s`` (at most the configured maximum) for the job to end;
