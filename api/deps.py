@@ -106,7 +106,7 @@ def nesting_depth(body: bytes) -> int:
     """
     encoding = json.detect_encoding(body)
     if encoding not in {"utf-8", "utf-8-sig"}:  # UTF-16/32: brackets are not single bytes
-        body = body.decode(encoding).encode()
+        body = body.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
     blanked = body.replace(b"\\\\", b"__").replace(b'\\"', b"__")
     data = np.frombuffer(blanked, dtype=np.uint8)
     if data.size == 0:
@@ -116,20 +116,28 @@ def nesting_depth(body: bytes) -> int:
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
 
 
-def _has_nul(value: Any) -> bool:
-    """True when a string (key or value) in ``value`` holds a NUL character (iterative)."""
+#: Characters no database column can hold: NUL, and halves of surrogate pairs (a lone
+#: one is not Unicode text; JSON can smuggle either in only as a ``\\u`` escape).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _unstorable(value: Any) -> str | None:
+    """The first unstorable character in a string (key or value) of ``value``, if any
+    (iterative)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
-                return True
+            found = _UNSTORABLE.search(item)
+            if found:
+                return found.group()
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
+    return None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -173,9 +181,17 @@ def parse_json(body: bytes, max_depth: int, *, storable: bool = True) -> Any:
             kind="nesting-too-deep",
             title="JSON nested too deeply",
         )
-    # NUL cannot be stored in PostgreSQL text or JSONB; the escape is the only way in.
-    if storable and b"\\u0000" in body and _has_nul(value):
-        raise _malformed("The request body has a NUL character (\\u0000) in a string.")
+    # Raw UTF-8 cannot hold a lone surrogate (the decoder refuses it); UTF-16 and -32 can.
+    other_encoding = json.detect_encoding(body) not in ("utf-8", "utf-8-sig")
+    if storable and (_UNSTORABLE_ESCAPE.search(body) or other_encoding):
+        character = _unstorable(value)
+        if character == "\x00":
+            raise _malformed("The request body has a NUL character (\\u0000) in a string.")
+        if character is not None:
+            raise _malformed(
+                f"The request body has a lone surrogate (\\u{ord(character):04x}) in a "
+                "string: it is not Unicode text."
+            )
     return value
 
 
@@ -332,47 +348,6 @@ PortfolioJsonToCheck = Annotated[dict[str, Any], Depends(portfolio_json_to_check
 PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
 
 
-def schema_depth(schema: dict[str, Any]) -> int | None:
-    """How deep arrays and objects can nest in a document valid against ``schema`` (a
-    pydantic JSON schema with ``$defs``); None when unbounded (recursive definitions or
-    free-form values)."""
-    defs: dict[str, Any] = schema.get("$defs", {})
-
-    def depth(node: Any, seen: frozenset[str]) -> int | None:
-        if not isinstance(node, dict) or not node:
-            return None  # ``true`` / ``{}``: anything at all
-        if "$ref" in node:
-            name = node["$ref"].rsplit("/", 1)[-1]
-            return None if name in seen else depth(defs[name], seen | {name})
-        found = 0
-        for key in ("anyOf", "oneOf", "allOf"):
-            for option in node.get(key, []):
-                inner = depth(option, seen)
-                if inner is None:
-                    return None
-                found = max(found, inner)
-        children: list[Any] = list(node.get("properties", {}).values())
-        if node.get("type") == "object":
-            extra = node.get("additionalProperties", True)
-            if extra is True:
-                return None
-            if isinstance(extra, dict):
-                children.append(extra)
-        elif node.get("type") == "array":
-            children.append(node.get("items", True))
-        if children or node.get("type") in ("object", "array"):
-            inner_depths = [depth(child, seen) for child in children]
-            if any(inner is None for inner in inner_depths):
-                return None
-            found = max(found, 1 + max((d for d in inner_depths if d is not None), default=0))
-        return found
-
-    return depth(schema, frozenset())
-
-
-#: Nesting depth of the deepest valid job request (its portfolio's structure bounds it).
-CHECKED_JOB_DEPTH = schema_depth(CheckedJobCreate.model_json_schema())
-
 # Bodies the standard library's parser reads differently or refuses (non-standard
 # constants, NUL, integers too long to convert): they take the path that says so.
 _FOR_THE_STRICT_PARSER = re.compile(rb"NaN|Infinity|\\u0000|[0-9]{300}")
@@ -383,13 +358,11 @@ def checked_job(body: bytes, settings: ApiSettings) -> CheckedJobCreate | None:
     pass from the bytes; None if the body needs the full path (it is malformed, has a
     bad field, or holds what only the standard parser judges), which then answers.
 
-    Raises the task-limit problem like the full path. A valid request nests no deeper
-    than :data:`CHECKED_JOB_DEPTH`, so the nesting limit needs no separate check when
-    it allows that depth.
+    Raises the task-limit problem like the full path. The nesting limit is checked on
+    the bytes, as on the full path: a valid request can still carry a deep value under
+    a key that a later duplicate of it overrides.
     """
-    if CHECKED_JOB_DEPTH is None or settings.max_json_depth < CHECKED_JOB_DEPTH:
-        return None
-    if _FOR_THE_STRICT_PARSER.search(body):
+    if _FOR_THE_STRICT_PARSER.search(body) or nesting_depth(body) > settings.max_json_depth:
         return None
     try:
         job = CheckedJobCreate.model_validate_json(body)

@@ -127,6 +127,28 @@ def test_nul_characters(client: TestClient) -> None:
     assert client.post("/v1/jobs", content=literal, headers=_JSON).status_code == 422
 
 
+def test_lone_surrogates(client: TestClient) -> None:
+    """Half a surrogate pair (escaped, or raw in UTF-16) is refused where it would be
+    stored; a whole pair is an ordinary character."""
+    detail = "The request body has a lone surrogate (\\ud800) in a string: it is not Unicode text."
+    portfolio = b'{"id": "p", "name": "a\\ud800", "start_date": "2027-01-04"}'
+    for url, body in (
+        ("/v1/portfolios", portfolio),
+        ("/v1/jobs", b'{"portfolio": ' + portfolio + b"}"),
+        ("/v1/portfolios", '{"id": "p", "name": "a\ud800"}'.encode("utf-16", "surrogatepass")),
+    ):
+        response = client.post(url, content=body, headers=_JSON)
+        assert response.status_code == 400, (url, response.text)
+        assert response.json()["detail"] == detail
+    pair = (
+        b'{"id": "p", "name": "\\ud83d\\ude80", "start_date": "2027-01-04", "projects": '
+        b'[{"id": "a", "tasks": [{"id": "t", "duration_days": 3}]}]}'
+    )
+    created = client.post("/v1/portfolios", content=pair, headers=_JSON)
+    assert created.status_code == 201
+    assert created.json()["portfolio"]["name"] == "\U0001f680"
+
+
 def test_not_json_media_type(client: TestClient) -> None:
     """A body declared as form data is refused with 415."""
     response = client.post(URL, content=b"a=1", headers={"content-type": "text/plain"})
