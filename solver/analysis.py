@@ -8,7 +8,6 @@ a backward pass from the portfolio end, holding every other task's sequence.
 
 from __future__ import annotations
 
-import graphlib
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -48,6 +47,19 @@ def _links(problem: Problem, schedule: Schedule) -> list[tuple[int, int, Depende
     return links
 
 
+def _start_bound(
+    kind: DependencyType, lag: int, duration: int, succ_latest: int, succ_duration: int
+) -> int:
+    """Latest start of a predecessor that keeps its successor's latest start."""
+    if kind == DependencyType.FS:
+        return succ_latest - lag - duration
+    if kind == DependencyType.SS:
+        return succ_latest - lag
+    if kind == DependencyType.FF:
+        return succ_latest + succ_duration - lag - duration
+    return succ_latest + succ_duration - lag  # SF
+
+
 def compute_floats(problem: Problem, schedule: Schedule) -> Floats:
     """Total and free float of every scheduled task, and the critical chain."""
     links = _links(problem, schedule)
@@ -55,38 +67,48 @@ def compute_floats(problem: Problem, schedule: Schedule) -> Floats:
     if not choices:
         return Floats({}, {}, [])
     horizon_end = max(c.end for c in choices.values())
-    # Latest start of each task such that every successor keeps its own latest dates.
     successors: dict[int, list[tuple[int, DependencyType, int]]] = defaultdict(list)
-    graph: dict[int, set[int]] = {t: set() for t in choices}
     for a, b, kind, lag in links:
         successors[a].append((b, kind, lag))
-        graph[b].add(a)
-    order = list(graphlib.TopologicalSorter(graph).static_order())
-    latest_start: dict[int, int] = {}
+    duration = {t: c.end - c.start for t, c in choices.items()}
+    fixed = {t for t in choices if problem.tasks[t].fixed_start is not None}
+    # Latest start of each task such that every successor keeps its own latest start:
+    # lowered from the portfolio end until nothing changes. The links need not form a
+    # DAG (a start-to-finish link, a negative lag or a resource link can point back in
+    # time), so this is a fixed point rather than one backward pass; latest first, so a
+    # DAG in time order settles in one sweep. Each change lowers a whole number that
+    # cannot go below the task's start: it ends.
+    latest = {t: c.start if t in fixed else horizon_end - duration[t] for t, c in choices.items()}
+    order = sorted(choices, key=lambda t: (choices[t].start, choices[t].end), reverse=True)
+    changed = True
+    while changed:
+        changed = False
+        for task in order:
+            if task in fixed:
+                continue
+            limit = latest[task]
+            for succ, kind, lag in successors[task]:
+                limit = min(
+                    limit, _start_bound(kind, lag, duration[task], latest[succ], duration[succ])
+                )
+            value = max(limit, choices[task].start)
+            if value < latest[task]:
+                latest[task], changed = value, True
     free: dict[int, int] = {}
-    for task in reversed(order):
-        choice = choices[task]
-        duration = choice.end - choice.start
-        fixed = problem.tasks[task].fixed_start is not None
-        limit = horizon_end - duration
+    for task, choice in choices.items():
         slack_free = horizon_end - choice.end
         for succ, kind, lag in successors[task]:
             s_choice = choices[succ]
-            s_latest = latest_start[succ]
-            s_duration = s_choice.end - s_choice.start
             if kind == DependencyType.FS:
-                bound, slack = s_latest - lag - duration, s_choice.start - lag - choice.end
+                slack = s_choice.start - lag - choice.end
             elif kind == DependencyType.SS:
-                bound, slack = s_latest - lag, s_choice.start - lag - choice.start
+                slack = s_choice.start - lag - choice.start
             elif kind == DependencyType.FF:
-                bound = s_latest + s_duration - lag - duration
                 slack = s_choice.end - lag - choice.end
             else:
-                bound, slack = s_latest + s_duration - lag, s_choice.end - lag - choice.start
-            limit = min(limit, bound)
+                slack = s_choice.end - lag - choice.start
             slack_free = min(slack_free, slack)
-        latest_start[task] = choice.start if fixed else max(limit, choice.start)
-        free[task] = 0 if fixed else max(slack_free, 0)
-    total = {t: latest_start[t] - choices[t].start for t in choices}
+        free[task] = 0 if task in fixed else max(slack_free, 0)
+    total = {t: latest[t] - choices[t].start for t in choices}
     critical = sorted(t for t, value in total.items() if value == 0 and not problem.tasks[t].done)
     return Floats(total, free, critical)

@@ -316,6 +316,8 @@ def compile_portfolio(portfolio: Portfolio) -> Problem:
                 assert progress.actual_start is not None and progress.actual_finish is not None
                 fixed_start = calendar.index_on_or_after(progress.actual_start)
                 fixed_end = calendar.index_on_or_before(progress.actual_finish) + 1
+                if task.milestone:  # an event: it takes no working day
+                    fixed_end = fixed_start
                 remaining = fixed_end - fixed_start
             elif state == ProgressState.IN_PROGRESS and progress is not None:
                 assert progress.actual_start is not None and progress.remaining_days is not None

@@ -210,7 +210,12 @@ class CpSatScheduler:
             self.model.minimize(term.expression)
             return term.scale
         # Weighted sum in natural units: CP-SAT accepts floating-point coefficients.
-        self.model.minimize(sum(weight * term.scale * term.expression for term, weight in stage))
+        objective = sum(weight * term.scale * term.expression for term, weight in stage)
+        if isinstance(objective, int | float):
+            # Every term is a constant here (no costs, no due dates ...); CP-SAT refuses a
+            # bare float as an objective.
+            objective = cp_model.LinearExpr.constant(objective)
+        self.model.minimize(objective)
         return 1.0
 
     def _fix_stage(self, stage: list[tuple[Term, float]], result: CpSatOutcome) -> None:
