@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -27,7 +29,7 @@ from models import (
     validate_portfolio,
 )
 from models.checker import check_plan
-from workers.local import ProgressEvent, SolveOptions, solve_locally
+from workers.local import LocalJobError, ProgressEvent, SolveOptions, solve_locally
 
 app = typer.Typer(
     name="optiplan",
@@ -223,11 +225,20 @@ def solve(
             f"elapsed {event.elapsed_s:.1f}s"
         )
 
-    if quiet:
-        plan = solve_locally(portfolio, options)
-    else:
-        with Live(status_line, console=errors, refresh_per_second=4, transient=True):
-            plan = solve_locally(portfolio, options, on_progress=show)
+    # The job body logs a failure with its traceback; here the message below says it.
+    logging.getLogger("workers.runner").addHandler(logging.NullHandler())
+    try:
+        if quiet:
+            plan = solve_locally(portfolio, options)
+        else:
+            with Live(status_line, console=errors, refresh_per_second=4, transient=True):
+                plan = solve_locally(portfolio, options, on_progress=show)
+    except LocalJobError as error:
+        errors.print(
+            f"[red]optiplan could not plan this portfolio: {escape(str(error))}[/red]\n"
+            "This is a bug in optiplan: please report it with the input file."
+        )
+        raise typer.Exit(3) from None
     _print_plan(plan)
     if out is not None:
         out.write_text(plan.model_dump_json(indent=2), encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -49,3 +50,21 @@ def test_solve_spsp_instance_plan_passes_the_checker(tmp_path: Path) -> None:
         450,
         True,
     )
+
+
+def test_solve_reports_an_internal_error_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug in the engine: one clear message, exit 3, no traceback."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("workers.kinds.solve", broken)
+    result = CliRunner().invoke(app, ["solve", str(DATA / "j301_1.sm"), "--quiet"])
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output
+    assert "optiplan could not plan this portfolio: internal error: RuntimeError: boom" in (
+        " ".join(result.output.split())
+    )
+    assert "please report it with the input file" in " ".join(result.output.split())
