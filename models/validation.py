@@ -1042,6 +1042,17 @@ class _Rules:
                 f"actual_finish {progress.actual_finish} of task '{task.id}' is before its "
                 f"actual_start {progress.actual_start}",
             )
+        elif (
+            task.milestone
+            and progress.actual_start is not None
+            and progress.actual_finish is not None
+            and progress.actual_finish != progress.actual_start
+        ):
+            self.add(
+                (*ploc, "actual_finish"),
+                f"task '{task.id}' is a milestone, an event of one day: its actual_finish "
+                f"{progress.actual_finish} must equal its actual_start {progress.actual_start}",
+            )
         for name in ("actual_start", "actual_finish"):
             value = getattr(progress, name)
             if status is not None and value is not None and value > status:

@@ -669,6 +669,23 @@ def test_actual_finish_before_actual_start(portfolio_data: Data) -> None:
     ]
 
 
+def test_a_done_milestone_happens_on_one_day(portfolio_data: Data) -> None:
+    """A milestone is an event: recorded done over several days is reported."""
+    portfolio_data["status_date"] = "2026-02-02"
+    task(portfolio_data, "T5")["progress"] = {
+        "state": "done",
+        "actual_start": "2026-01-09",
+        "actual_finish": "2026-01-12",
+    }
+    assert issues(portfolio_data) == [
+        (
+            "projects[1].tasks[2].progress.actual_finish",
+            "task 'T5' is a milestone, an event of one day: its actual_finish 2026-01-12 "
+            "must equal its actual_start 2026-01-09",
+        )
+    ]
+
+
 def test_actual_dates_after_status_date(portfolio_data: Data) -> None:
     """Recorded progress cannot lie after the status date."""
     task(portfolio_data, "T1")["progress"] = {
