@@ -1025,6 +1025,12 @@ class _Rules:
                     f"task '{task.id}' is done but has no {' and no '.join(missing)}: "
                     "record when it started and finished",
                 )
+        elif progress.state == ProgressState.IN_PROGRESS and task.milestone:
+            self.add(
+                (*ploc, "state"),
+                f"task '{task.id}' is a milestone, an event of one day: it is done or not "
+                "started, never in progress",
+            )
         elif progress.state == ProgressState.IN_PROGRESS:
             if progress.actual_start is None:
                 self.add(ploc, f"task '{task.id}' is in progress but has no actual_start")

@@ -686,6 +686,23 @@ def test_a_done_milestone_happens_on_one_day(portfolio_data: Data) -> None:
     ]
 
 
+def test_a_milestone_is_never_in_progress(portfolio_data: Data) -> None:
+    """An event cannot be half done."""
+    portfolio_data["status_date"] = "2026-02-02"
+    task(portfolio_data, "T5")["progress"] = {
+        "state": "in_progress",
+        "actual_start": "2026-01-09",
+        "remaining_days": 1,
+    }
+    assert issues(portfolio_data) == [
+        (
+            "projects[1].tasks[2].progress.state",
+            "task 'T5' is a milestone, an event of one day: it is done or not started, "
+            "never in progress",
+        )
+    ]
+
+
 def test_actual_dates_after_status_date(portfolio_data: Data) -> None:
     """Recorded progress cannot lie after the status date."""
     task(portfolio_data, "T1")["progress"] = {
