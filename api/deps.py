@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.problems import ApiError, FieldError
+from api.problems import ApiError, field_error, invalid_request
 from api.schemas import CheckedJobCreate, JobCreate
 from api.settings import ApiSettings
 from api.store import KeyStore, PortfolioStore
@@ -246,16 +246,8 @@ async def json_or_upload_body(request: Request, settings: SettingsDep) -> Any:
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
-                raise ApiError(
-                    422,
-                    "The upload has no file in the form field 'file'.",
-                    kind="invalid-request",
-                    title="Invalid request",
-                    errors=[
-                        FieldError.model_validate(
-                            {"in": "body", "path": "file", "message": "field required"}
-                        )
-                    ],
+                raise invalid_request(
+                    "The upload has no file in the form field 'file'.", "file", "field required"
                 )
             body = await upload.read()
         return await run_in_threadpool(parse_json, body, settings.max_json_depth)
@@ -304,15 +296,7 @@ def as_portfolio_document(data: Any, settings: ApiSettings) -> dict[str, Any]:
             "The request body is not a portfolio.",
             kind="invalid-portfolio",
             title="Invalid portfolio",
-            errors=[
-                FieldError.model_validate(
-                    {
-                        "in": "body",
-                        "path": "",
-                        "message": f"a portfolio must be a JSON object, got {_json_type(data)}",
-                    }
-                )
-            ],
+            errors=[field_error("", f"a portfolio must be a JSON object, got {_json_type(data)}")],
         )
     check_task_limit(data, settings)
     return data

@@ -103,6 +103,22 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+def field_error(path: str, message: str, where: str = "body") -> FieldError:
+    """One bad field of a problem document: where it is (body, query ...), its path."""
+    return FieldError.model_validate({"in": where, "path": path, "message": message})
+
+
+def invalid_request(detail: str, path: str, message: str) -> ApiError:
+    """The 422 problem of a request with one bad body field."""
+    return ApiError(
+        422,
+        detail,
+        kind="invalid-request",
+        title="Invalid request",
+        errors=[field_error(path, message)],
+    )
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -142,9 +158,7 @@ def _field_errors(raw: Iterable[Mapping[str, Any]]) -> list[FieldError]:
         else:
             rest = loc[1:]
         message = str(error.get("msg", "invalid value"))
-        errors.append(
-            FieldError.model_validate({"in": where, "path": format_path(rest), "message": message})
-        )
+        errors.append(field_error(format_path(rest), message, where))
     return errors
 
 
@@ -252,12 +266,7 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             f"Unknown query parameter(s): {', '.join(repr(name) for name in unknown)}.",
             kind="invalid-request",
             title="Invalid request",
-            errors=[
-                FieldError.model_validate(
-                    {"in": "query", "path": name, "message": "unknown query parameter"}
-                )
-                for name in unknown
-            ],
+            errors=[field_error(name, "unknown query parameter", "query") for name in unknown],
         )
 
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import ApiError, FieldError
+from api.problems import ApiError, field_error, invalid_request
 from api.schemas import CheckedJobCreate, JobCreate, PortfolioPublic, PortfolioSummary
 from api.settings import ApiSettings
 from api.store import PortfolioStore, StoredPortfolio, seconds_until_a_slot
@@ -36,14 +36,10 @@ def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 
-def _field_error(path: str, message: str) -> FieldError:
-    return FieldError.model_validate({"in": "body", "path": path, "message": message})
-
-
 def invalid_portfolio(issues: list[Issue], prefix: str = "") -> ApiError:
     """The 422 problem listing every issue of a portfolio, paths under ``prefix``."""
     errors = [
-        _field_error(
+        field_error(
             f"{prefix}.{issue.path}" if prefix and issue.path else prefix or issue.path,
             issue.message,
         )
@@ -167,12 +163,10 @@ def _job_portfolio(
 ) -> tuple[Portfolio, StoredPortfolio | None]:
     """The portfolio the job solves and, if it is a stored one, where it came from."""
     if (request.portfolio is None) == (request.portfolio_id is None):
-        raise ApiError(
-            422,
+        raise invalid_request(
             "Give exactly one of 'portfolio' and 'portfolio_id'.",
-            kind="invalid-request",
-            title="Invalid request",
-            errors=[_field_error("portfolio", "give exactly one of portfolio and portfolio_id")],
+            "portfolio",
+            "give exactly one of portfolio and portfolio_id",
         )
     if isinstance(request.portfolio, Portfolio):  # fields validated with the request
         return request.portfolio, None
@@ -225,23 +219,11 @@ def submit_job(
     except TooManyJobsError as refused:
         raise _too_many_jobs(jobs, refused) from None
     except UnsupportedKindError as error:
-        raise ApiError(
-            422,
-            _sentence(str(error)),
-            kind="invalid-request",
-            title="Invalid request",
-            errors=[_field_error("kind", str(error))],
-        ) from None
+        raise invalid_request(_sentence(str(error)), "kind", str(error)) from None
     except PortfolioError as error:
         raise invalid_portfolio(error.issues, "portfolio") from None
     except ValueError as error:  # the solve time limit is above the configured maximum
-        raise ApiError(
-            422,
-            _sentence(str(error)),
-            kind="invalid-request",
-            title="Invalid request",
-            errors=[_field_error("options.time_limit_s", str(error))],
-        ) from None
+        raise invalid_request(_sentence(str(error)), "options.time_limit_s", str(error)) from None
 
 
 def read_job(jobs: JobService, tenant: str, job_id: str) -> JobView:

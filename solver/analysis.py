@@ -50,7 +50,7 @@ def _links(problem: Problem, schedule: Schedule) -> list[tuple[int, int, Depende
 def _start_bound(
     kind: DependencyType, lag: int, duration: int, succ_latest: int, succ_duration: int
 ) -> int:
-    """Latest start of a predecessor that keeps its successor's latest start."""
+    """Latest start of a predecessor that keeps its successor's start ``succ_latest``."""
     if kind == DependencyType.FS:
         return succ_latest - lag - duration
     if kind == DependencyType.SS:
@@ -98,16 +98,11 @@ def compute_floats(problem: Problem, schedule: Schedule) -> Floats:
     for task, choice in choices.items():
         slack_free = horizon_end - choice.end
         for succ, kind, lag in successors[task]:
-            s_choice = choices[succ]
-            if kind == DependencyType.FS:
-                slack = s_choice.start - lag - choice.end
-            elif kind == DependencyType.SS:
-                slack = s_choice.start - lag - choice.start
-            elif kind == DependencyType.FF:
-                slack = s_choice.end - lag - choice.end
-            else:
-                slack = s_choice.end - lag - choice.start
-            slack_free = min(slack_free, slack)
+            # How far the task may start later with its successor where it is.
+            latest_here = _start_bound(
+                kind, lag, duration[task], choices[succ].start, duration[succ]
+            )
+            slack_free = min(slack_free, latest_here - choice.start)
         free[task] = 0 if task in fixed else max(slack_free, 0)
     total = {t: latest[t] - choices[t].start for t in choices}
     critical = sorted(t for t, value in total.items() if value == 0 and not problem.tasks[t].done)

@@ -136,16 +136,7 @@ def improve(
                 incumbent, value = candidate, candidate_value
                 improvements += 1
                 if on_progress is not None:
-                    on_progress(
-                        ProgressEvent(
-                            elapsed_s=round(time.monotonic() - started, 3),
-                            phase="lns",
-                            incumbent=value,
-                            bound=None,
-                            gap=None,
-                            solutions=improvements,
-                        )
-                    )
+                    on_progress(ProgressEvent.since(started, "lns", value, improvements))
         if outcome.statistics.get("cpsat_status") == "OPTIMAL":
             size = min(len(order), int(size * 1.2) + 1)
         else:

@@ -6,6 +6,7 @@ observer and a ``should_stop`` predicate.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -21,6 +22,27 @@ class ProgressEvent:
     bound: float | None  # best proven bound on it
     gap: float | None  # relative gap, 0 when proven optimal
     solutions: int  # plans found so far in this phase
+
+    @classmethod
+    def since(
+        cls,
+        started: float,
+        phase: str,
+        incumbent: float | None,
+        solutions: int,
+        *,
+        bound: float | None = None,
+        gap: float | None = None,
+    ) -> ProgressEvent:
+        """The event of ``phase`` now, its time counted from ``started`` (monotonic)."""
+        return cls(
+            elapsed_s=round(time.monotonic() - started, 3),
+            phase=phase,
+            incumbent=incumbent,
+            bound=bound,
+            gap=gap,
+            solutions=solutions,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The event as a JSON-ready dict."""

@@ -93,13 +93,11 @@ def solve(
         heuristic_plan = _checked_or_none(problem, portfolio, heuristic[0], objectives)
     if on_progress is not None:
         on_progress(
-            ProgressEvent(
-                elapsed_s=round(time.monotonic() - started, 3),
-                phase="heuristic",
-                incumbent=None if heuristic_plan is None else heuristic_plan.objective["combined"],
-                bound=None,
-                gap=None,
-                solutions=0 if heuristic_plan is None else 1,
+            ProgressEvent.since(
+                started,
+                "heuristic",
+                None if heuristic_plan is None else heuristic_plan.objective["combined"],
+                0 if heuristic_plan is None else 1,
             )
         )
     messages = []
@@ -139,13 +137,13 @@ def solve(
             messages.append("the priority-rule plan meets the critical-path/energy bound")
             if on_progress is not None:
                 on_progress(
-                    ProgressEvent(
-                        elapsed_s=round(time.monotonic() - started, 3),
-                        phase="bound",
-                        incumbent=heuristic_plan.objective["combined"],
+                    ProgressEvent.since(
+                        started,
+                        "bound",
+                        heuristic_plan.objective["combined"],
+                        1,
                         bound=floor,
                         gap=0.0,
-                        solutions=1,
                     )
                 )
             return _finish(
@@ -324,16 +322,7 @@ def _order_progress(
     def report(value: float) -> None:
         nonlocal found
         found += 1
-        callback(
-            ProgressEvent(
-                elapsed_s=round(time.monotonic() - started, 3),
-                phase="order",
-                incumbent=value,
-                bound=None,
-                gap=None,
-                solutions=found,
-            )
-        )
+        callback(ProgressEvent.since(started, "order", value, found))
 
     return report
 

@@ -101,13 +101,13 @@ class _Observer(cp_model.CpSolverSolutionCallback):
             incumbent, bound, solutions = self.incumbent, self.bound, self.solutions
         low, high = (bound, incumbent) if self.scale >= 0 else (incumbent, bound)
         self.on_progress(
-            ProgressEvent(
-                elapsed_s=round(time.monotonic() - self.started, 3),
-                phase=self.phase,
-                incumbent=incumbent,
+            ProgressEvent.since(
+                self.started,
+                self.phase,
+                incumbent,
+                solutions,
                 bound=bound,
                 gap=relative_gap(high, low),
-                solutions=solutions,
             )
         )
 
