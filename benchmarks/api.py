@@ -39,6 +39,7 @@ import httpx
 from fastapi import FastAPI
 
 from benchmarks.generator import generate_portfolio
+from benchmarks.jobs import free_port, optiplan_command
 from models import validate_portfolio
 
 bare_app = FastAPI()
@@ -48,19 +49,6 @@ bare_app = FastAPI()
 def bare() -> dict[str, str]:
     """The reference: a sync route returning a small JSON object."""
     return {"status": "ok"}
-
-
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _optiplan() -> list[str]:
-    script = Path(sys.executable).parent / "optiplan"
-    return [str(script)] if script.exists() else [shutil.which("optiplan") or "optiplan"]
 
 
 @contextlib.contextmanager
@@ -144,20 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     ).encode()
     try:
         created = subprocess.run(
-            [*_optiplan(), "keys", "create", "bench"],
+            [*optiplan_command(), "keys", "create", "bench"],
             env=env,
             capture_output=True,
             text=True,
             check=True,
         )
         key = created.stdout.strip().splitlines()[-1]
-        bare_port, api_port = _free_port(), _free_port()
+        bare_port, api_port = free_port(), free_port()
         bare_argv = [
             sys.executable, "-m", "uvicorn", "benchmarks.api:bare_app",
             "--port", str(bare_port), "--log-level", "warning",
         ]  # fmt: skip
         api_argv = [
-            *_optiplan(), "serve", "--no-worker", "--port", str(api_port),
+            *optiplan_command(), "serve", "--no-worker", "--port", str(api_port),
             "--log-level", "warning",
         ]  # fmt: skip
         with (

@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,24 @@ TINY = {
 OPTIONS = SolveOptions(time_limit_s=10, workers=1)
 
 
+def optiplan_command() -> list[str]:
+    """How to run the ``optiplan`` console script of this environment."""
+    script = Path(sys.executable).parent / "optiplan"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("optiplan")
+    if found is None:
+        raise RuntimeError("the optiplan console script is not installed")
+    return [found]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _check(portfolio: Portfolio, plan: Plan | None) -> None:
     if plan is None or not check_plan(portfolio, plan).report.ok:
         raise SystemExit("a plan failed the independent checker")
@@ -92,8 +111,7 @@ def private_pg_database() -> Iterator[str]:
 
 @contextlib.contextmanager
 def _workers(settings: Settings, count: int, log_dir: Path) -> Iterator[None]:
-    script = Path(sys.executable).parent / "optiplan"
-    command = [str(script)] if script.exists() else [shutil.which("optiplan") or "optiplan"]
+    command = optiplan_command()
     processes = []
     try:
         for number in range(count):

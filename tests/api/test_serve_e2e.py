@@ -21,14 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks.jobs import private_pg_database
+from benchmarks.jobs import free_port, optiplan_command, private_pg_database
 from models import Plan, load_portfolio
 from models.checker import check_plan
 from tests.workers.harness import (
     EXAMPLES,
     REDIS_URL,
-    free_port,
-    optiplan_command,
     require,
 )
 

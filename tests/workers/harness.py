@@ -11,11 +11,9 @@ import contextlib
 import copy
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +23,7 @@ from typing import Any
 import pytest
 import redis
 
-from benchmarks.jobs import TINY
+from benchmarks.jobs import TINY, optiplan_command
 from models import Plan, PlanStatus, Portfolio, load_portfolio
 from models.checker import check_plan
 from solver.options import SolveOptions
@@ -89,29 +87,12 @@ def require(*servers: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def env_for(settings: Settings) -> dict[str, str]:
     """This process's environment with ``settings`` as ``OPTIPLAN_*`` variables."""
     env = settings_environment(settings)
     if os.environ.get("OPTIPLAN_REQUIRE_SERVICES"):
         env["OPTIPLAN_REQUIRE_SERVICES"] = os.environ["OPTIPLAN_REQUIRE_SERVICES"]
     return env
-
-
-def optiplan_command() -> list[str]:
-    """How to run the ``optiplan`` console script of this environment."""
-    script = Path(sys.executable).parent / "optiplan"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("optiplan")
-    assert found is not None, "the optiplan console script is not installed"
-    return [found]
 
 
 class WorkerProcess:

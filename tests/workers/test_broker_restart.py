@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import redis
 
+from benchmarks.jobs import free_port
 from models import PlanStatus
 from solver.options import SolveOptions
 from tests.workers.harness import (
     broker_settings,
     checked,
     example,
-    free_port,
     job_states,
     require,
     tiny_portfolio,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.jobs import optiplan_command
 from models import Plan, PlanStatus
 from solver.options import SolveOptions
 from tests.workers.harness import (
@@ -24,7 +25,6 @@ from tests.workers.harness import (
     example,
     infeasible_portfolio,
     make_settings,
-    optiplan_command,
     tiny_portfolio,
     wait_until,
     wait_until_solving,
