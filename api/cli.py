@@ -19,6 +19,7 @@ from rich.text import Text
 from api.cli_jobs import register as register_job_commands
 from api.cli_serve import register as register_serve_commands
 from api.formats import BENCHMARK_EXTENSIONS, detect_format, read_instance
+from api.openapi import EXAMPLES_DIR
 from models import (
     ObjectiveName,
     Objectives,
@@ -39,8 +40,6 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
-
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _read_text(path: Path) -> str:

@@ -15,7 +15,9 @@ from api.problems import Problem
 from api.schemas import PORTFOLIO_SCHEMA_MARK, JobCreate
 from models import Portfolio
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+#: The example portfolios. ``api/examples`` holds links to the files of the top-level
+#: ``examples/`` folder, so that a wheel (package data) carries them too.
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 _REF_TEMPLATE = "#/components/schemas/{model}"
 
 TAGS = [

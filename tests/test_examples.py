@@ -131,3 +131,13 @@ def test_medium_load_is_between_half_and_seventy_percent() -> None:
     assert set(load) == {s.id for s in _load("medium.json").skills}
     for skill, (demand, capacity) in load.items():
         assert 0.5 <= demand / capacity <= 0.7, skill
+
+
+def test_every_example_portfolio_ships_inside_the_api_package() -> None:
+    """``api/examples`` links each example, so a wheel (package data) carries them all."""
+    from api.openapi import EXAMPLES_DIR
+
+    shipped = sorted(path.name for path in EXAMPLES_DIR.glob("*.json"))
+    assert shipped == sorted(path.name for path in EXAMPLES.glob("*.json"))
+    for name in shipped:
+        assert (EXAMPLES_DIR / name).resolve() == (EXAMPLES / name).resolve(), name

@@ -43,3 +43,10 @@ def test_known_depths() -> None:
     assert nesting_depth(b'{"a": "\\\\", "b": [["\\"]"]]}') == 3
     assert nesting_depth(b"[[], [[{}]]]") == 4
     assert nesting_depth(b"  7 ") == 0
+
+
+def test_more_than_256_strings_keep_the_count_of_quotes_right() -> None:
+    """The running count of quotes wraps at 256 (uint8): parity, and the depth, hold."""
+    value = {"k": ["a"] * 300 + ["[[[[{{"] + [[[1]]]}
+    body = json.dumps(value).encode()
+    assert nesting_depth(body) == walked_depth(value) == 4

@@ -193,3 +193,11 @@ def test_submit_records_the_stored_portfolio_it_came_from(settings: Settings) ->
         service.submit_job("acme", "schedule", tiny_portfolio(), portfolio_version=2)
     assert service.list_jobs("acme").total == 1
     service.close()
+
+
+def test_the_ledger_stores_the_input_snapshot_as_the_portfolio_json(ledger: Ledger) -> None:
+    """The snapshot keeps the model; the ledger writes the JSON of ``model_dump``."""
+    portfolio = tiny_portfolio()
+    job = ledger.get(_job(ledger, portfolio))
+    assert job is not None
+    assert job.input == {"portfolio": portfolio.model_dump(mode="json")}
