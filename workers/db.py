@@ -33,16 +33,17 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 #: The head revision of the migrations (a new revision chains after it).
-HEAD_REVISION = "0004_job_provenance"
+HEAD_REVISION = "0005_json_documents"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-JsonType = JSON().with_variant(JSONB(), "postgresql")
+#: Documents (inputs, plans, portfolios, events): ``json`` on PostgreSQL, not ``jsonb``,
+#: as they are written and read whole (see migration 0005); text on SQLite.
+JsonType = JSON()
 
 
 def utcnow() -> datetime:

@@ -45,6 +45,8 @@ def test_a_valid_body_is_read_in_one_pass(portfolio: dict[str, Any]) -> None:
         (b'{"options": {"time_limit_s": NaN}, "portfolio_id": null}', "NaN"),
         (b'{"kind": "sched\\u0000ule"}', "NUL"),
         (b'{"options": {"seed": ' + b"9" * 400 + b"}}", "a 400-digit integer"),
+        (b'{"options": {"seed": ' + b"1234567890" * 30 + b"}}", "a 300-digit integer"),
+        (b'{"options": {"time_limit_s": -Infinity}, "portfolio_id": null}', "Infinity"),
         ('{"kind": "s"}'.encode("utf-16"), "UTF-16"),
     ],
 )

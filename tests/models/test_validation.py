@@ -7,14 +7,18 @@ breaks one thing and compares the ``(path, message)`` pairs that validation repo
 
 from __future__ import annotations
 
+import graphlib
 import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import Portfolio, PortfolioError, load_portfolio, validate_portfolio
+from models.validation import _acyclic, _cycles
 
 Data = dict[str, Any]
 
@@ -1116,3 +1120,20 @@ def test_amounts_finer_than_a_cent_are_refused(portfolio_data: Data) -> None:
         ),
         ("budgets.total", "total must be in whole cents (at most 2 decimals), got 0.001"),
     ]
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.dictionaries(
+        st.sampled_from("abcdefg"), st.lists(st.sampled_from("abcdefgh"), max_size=3), max_size=7
+    )
+)
+def test_the_acyclic_check_agrees_with_graphlib(graph: dict[str, list[str]]) -> None:
+    """The quick check says "no cycle" exactly when graphlib finds none."""
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+        expected = True
+    except graphlib.CycleError:
+        expected = False
+    assert _acyclic(graph) is expected
+    assert (_cycles(graph) == []) is expected

@@ -61,7 +61,7 @@ def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
     ]
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == HEAD_REVISION == "0004_job_provenance"
+    assert version == HEAD_REVISION == "0005_json_documents"
 
 
 def _downgrade(url: str, revision: str) -> None:
@@ -124,6 +124,74 @@ def test_revision_0004_adds_the_provenance_columns_and_goes_back(fresh_url: str)
     assert job is not None
     assert (job.tenant, job.portfolio_id, job.portfolio_version) == ("acme", None, None)
     ledger.engine.dispose()
+
+
+@pytest.mark.services
+def test_revision_0005_stores_documents_as_json_and_goes_back() -> None:
+    """On PostgreSQL the documents are ``json`` (LZ4 on the large ones where the server
+    has it); a job written before survives the way down to ``jsonb`` and back."""
+    require("postgresql")
+    documents = [
+        ("job_events", "data"),
+        ("jobs", "input"),
+        ("jobs", "options"),
+        ("jobs", "result"),
+        ("portfolio_versions", "document"),
+        ("portfolios", "document"),
+    ]
+    with private_pg_database() as url:
+        upgrade_database(url)
+        ledger = Ledger(make_engine(url))
+        job_id = ledger.create_job(
+            tenant="acme",
+            kind="schedule",
+            queue="q",
+            input_data={"portfolio": {"id": "p", "nested": [1, {"a": None}]}},
+            options={"time_limit_s": 5.0},
+        ).id
+        ledger.engine.dispose()
+        engine = make_engine(url)
+
+        def types() -> list[tuple[str, str, str]]:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text(
+                        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                        " WHERE data_type IN ('json', 'jsonb') ORDER BY table_name, column_name"
+                    )
+                )
+                return [(row[0], row[1], row[2]) for row in rows]
+
+        assert types() == [(table, column, "json") for table, column in documents]
+        with engine.connect() as connection:
+            lz4 = connection.execute(
+                text(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                    " WHERE name = 'default_toast_compression'"
+                )
+            ).scalar()
+            compression = connection.execute(
+                text(
+                    "SELECT attname, attcompression FROM pg_attribute"
+                    " WHERE attrelid = 'jobs'::regclass AND attname IN ('input', 'options')"
+                    " ORDER BY attname"
+                )
+            ).all()
+        assert [tuple(row) for row in compression] == [
+            ("input", "l" if lz4 else ""),
+            ("options", ""),
+        ]
+        _downgrade(url, "0004_job_provenance")
+        assert types() == [(table, column, "jsonb") for table, column in documents]
+        upgrade_database(url)
+        assert types() == [(table, column, "json") for table, column in documents]
+        job = Ledger(engine).get(job_id, "acme")
+        assert job is not None
+        assert (job.input, job.options) == (
+            {"portfolio": {"id": "p", "nested": [1, {"a": None}]}},
+            {"time_limit_s": 5.0},
+        )
+        engine.dispose()
 
 
 def test_a_running_job_cannot_be_claimed_twice(ledger: Ledger) -> None:
