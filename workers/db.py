@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -38,7 +39,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.pool import StaticPool
 
 #: The head revision of the migrations (a new revision chains after it).
-HEAD_REVISION = "0005_json_documents"
+HEAD_REVISION = "0006_jobs_tenant_state_index"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 #: Documents (inputs, plans, portfolios, events): ``json`` on PostgreSQL, not ``jsonb``,
@@ -75,9 +76,11 @@ class JobRow(Base):
     """One job: its input snapshot, state, attempts, result or error."""
 
     __tablename__ = "jobs"
+    # The jobs-in-flight count and the job list filter by tenant and state.
+    __table_args__ = (Index("ix_jobs_tenant_state", "tenant", "state"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    tenant: Mapped[str] = mapped_column(String(64))
     parent_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("jobs.id", name="fk_jobs_parent_id"), nullable=True, index=True
     )

@@ -16,6 +16,7 @@ from tests.workers.harness import require
 from workers.db import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
+    Base,
     JobState,
     make_engine,
     upgrade_database,
@@ -61,7 +62,7 @@ def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
     ]
     with engine.connect() as connection:
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == HEAD_REVISION == "0005_json_documents"
+    assert version == HEAD_REVISION == "0006_jobs_tenant_state_index"
 
 
 def _downgrade(url: str, revision: str) -> None:
@@ -311,3 +312,35 @@ def test_the_in_flight_limit_counts_the_tenants_queued_and_running_jobs(ledger: 
     assert ledger.request_cancel(queued, "acme") is not None
     _new_job(ledger, max_in_flight=2)
     assert ledger.list_jobs("acme")[1] == 3
+
+
+def test_revision_0006_indexes_jobs_by_tenant_and_state(fresh_url: str) -> None:
+    """The migrated ``jobs`` table has the indexes the ORM declares; down to 0005 the
+    tenant index is back alone."""
+    upgrade_database(fresh_url)
+
+    def indexes() -> dict[str, list[str]]:
+        engine = make_engine(fresh_url)
+        found = {
+            str(index["name"]): [str(column) for column in index["column_names"]]
+            for index in inspect(engine).get_indexes("jobs")
+        }
+        engine.dispose()
+        return found
+
+    declared = {
+        str(index.name): [column.name for column in index.columns]
+        for index in Base.metadata.tables["jobs"].indexes
+    }
+    expected = {
+        "ix_jobs_parent_id": ["parent_id"],
+        "ix_jobs_state": ["state"],
+        "ix_jobs_tenant_state": ["tenant", "state"],
+    }
+    assert indexes() == declared == expected
+    _downgrade(fresh_url, "0005_json_documents")
+    assert indexes() == {
+        "ix_jobs_parent_id": ["parent_id"],
+        "ix_jobs_state": ["state"],
+        "ix_jobs_tenant": ["tenant"],
+    }
