@@ -34,6 +34,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -42,9 +43,11 @@ from sqlalchemy.pool import StaticPool
 HEAD_REVISION = "0006_jobs_tenant_state_index"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
-#: Documents (inputs, plans, portfolios, events): ``json`` on PostgreSQL, not ``jsonb``,
-#: as they are written and read whole (see migration 0005); text on SQLite.
+#: Documents written and read whole (inputs, portfolios, events): ``json`` on PostgreSQL,
+#: not ``jsonb`` (see migration 0005); text on SQLite.
 JsonType = JSON()
+#: Plans: ``jsonb`` on PostgreSQL, as status reads take one key (``->>``) of them.
+KeyedJsonType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -93,7 +96,7 @@ class JobRow(Base):
     queue: Mapped[str] = mapped_column(String(128))
     input: Mapped[dict[str, Any]] = mapped_column(JsonType)
     options: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(KeyedJsonType, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(255), nullable=True)

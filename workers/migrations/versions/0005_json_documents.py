@@ -1,16 +1,19 @@
-"""Documents as ``json`` with LZ4 compression on PostgreSQL, not ``jsonb``.
+"""Documents written and read whole as ``json`` with LZ4 on PostgreSQL, not ``jsonb``.
 
 Every submission writes its portfolio (60-80 KB for 150 tasks) into ``jobs.input``.
 ``jsonb`` parses that text into its binary form on the way in and prints it back on
-every read; nothing here queries inside the documents beyond one ``->>`` key, which
-``json`` has too. Measured on PostgreSQL 15 (one 75 KB portfolio, insert and commit):
-``jsonb`` 2.1 ms, ``json`` 1.0 ms, ``json`` with LZ4 0.56 ms; a read 0.68 against 0.33
-ms. LZ4 is set only where the server was built with it. SQLite stores JSON as text
-either way: nothing changes there. Converting an existing table rewrites it.
+every read; nothing queries inside these documents. Measured on PostgreSQL 15 (one 75
+KB portfolio, insert and commit): ``jsonb`` 2.1 ms, ``json`` 1.0 ms, ``json`` with LZ4
+0.56 ms; a read 0.68 against 0.33 ms. ``jobs.result`` stays ``jsonb``: every status
+read of a finished job takes the plan's ``status`` key with ``->>``, a lookup in
+``jsonb`` but a parse of the whole plan in ``json``. LZ4 is set where the server has it
+(PostgreSQL 14 and later, built with it), in the same statement as the type change so
+that the rewritten rows are compressed with it; each table is rewritten once. SQLite
+stores JSON as text either way: nothing changes there.
 
 Revision ID: 0005_json_documents
 Revises: 0004_job_provenance
-Create Date: 2026-12-03
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations
@@ -22,15 +25,13 @@ down_revision: str | None = "0004_job_provenance"
 branch_labels: tuple[str, ...] | None = None
 depends_on: str | None = None
 
-#: (table, column, large): large documents get LZ4 compression where available.
-_DOCUMENTS = [
-    ("jobs", "input", True),
-    ("jobs", "options", False),
-    ("jobs", "result", True),
-    ("job_events", "data", False),
-    ("portfolios", "document", True),
-    ("portfolio_versions", "document", True),
-]
+#: Per table: (column, large); large documents get LZ4 compression where available.
+_DOCUMENTS = {
+    "jobs": [("input", True), ("options", False)],
+    "job_events": [("data", False)],
+    "portfolios": [("document", True)],
+    "portfolio_versions": [("document", True)],
+}
 
 
 def _has_lz4() -> bool:
@@ -40,21 +41,35 @@ def _has_lz4() -> bool:
     return bool(found.scalar())
 
 
+def _alter(table: str, clauses: list[str]) -> None:
+    # One statement per table: PostgreSQL rewrites the table once, and a compression
+    # set before the type change applies to the rows that change rewrites.
+    op.execute(f"ALTER TABLE {table} {', '.join(clauses)}")
+
+
 def upgrade() -> None:
     """``jsonb`` -> ``json`` (PostgreSQL), LZ4 on the large documents."""
     if op.get_bind().dialect.name != "postgresql":
         return
     lz4 = _has_lz4()
-    for table, column, large in _DOCUMENTS:
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE json USING {column}::json")
-        if large and lz4:
-            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION lz4")
+    for table, columns in _DOCUMENTS.items():
+        clauses = []
+        for column, large in columns:
+            if large and lz4:
+                clauses.append(f"ALTER COLUMN {column} SET COMPRESSION lz4")
+            clauses.append(f"ALTER COLUMN {column} TYPE json USING {column}::json")
+        _alter(table, clauses)
 
 
 def downgrade() -> None:
     """Back to ``jsonb`` with the server's default compression (PostgreSQL)."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table, column, _ in _DOCUMENTS:
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION default")
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
+    lz4 = _has_lz4()  # false before PostgreSQL 14, which has no SET COMPRESSION
+    for table, columns in _DOCUMENTS.items():
+        clauses = []
+        for column, large in columns:
+            if large and lz4:
+                clauses.append(f"ALTER COLUMN {column} SET COMPRESSION default")
+            clauses.append(f"ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
+        _alter(table, clauses)

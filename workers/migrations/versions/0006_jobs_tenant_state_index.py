@@ -8,7 +8,7 @@ tenant-only lookups use the index's first column.
 
 Revision ID: 0006_jobs_tenant_state_index
 Revises: 0005_json_documents
-Create Date: 2026-12-03
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations
