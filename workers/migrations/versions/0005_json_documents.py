@@ -41,35 +41,28 @@ def _has_lz4() -> bool:
     return bool(found.scalar())
 
 
-def _alter(table: str, clauses: list[str]) -> None:
-    # One statement per table: PostgreSQL rewrites the table once, and a compression
-    # set before the type change applies to the rows that change rewrites.
-    op.execute(f"ALTER TABLE {table} {', '.join(clauses)}")
-
-
-def upgrade() -> None:
-    """``jsonb`` -> ``json`` (PostgreSQL), LZ4 on the large documents."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
+def _retype(json_type: str, compression: str) -> None:
+    """Every document column to ``json_type``; the large ones to ``compression`` where
+    the server has LZ4 (PostgreSQL 14 and later, built with it). One statement per
+    table: it is rewritten once, and a compression set before the type change applies
+    to the rows the change rewrites."""
     lz4 = _has_lz4()
     for table, columns in _DOCUMENTS.items():
         clauses = []
         for column, large in columns:
             if large and lz4:
-                clauses.append(f"ALTER COLUMN {column} SET COMPRESSION lz4")
-            clauses.append(f"ALTER COLUMN {column} TYPE json USING {column}::json")
-        _alter(table, clauses)
+                clauses.append(f"ALTER COLUMN {column} SET COMPRESSION {compression}")
+            clauses.append(f"ALTER COLUMN {column} TYPE {json_type} USING {column}::{json_type}")
+        op.execute(f"ALTER TABLE {table} {', '.join(clauses)}")
+
+
+def upgrade() -> None:
+    """``jsonb`` -> ``json`` (PostgreSQL), LZ4 on the large documents."""
+    if op.get_bind().dialect.name == "postgresql":
+        _retype("json", "lz4")
 
 
 def downgrade() -> None:
     """Back to ``jsonb`` with the server's default compression (PostgreSQL)."""
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    lz4 = _has_lz4()  # false before PostgreSQL 14, which has no SET COMPRESSION
-    for table, columns in _DOCUMENTS.items():
-        clauses = []
-        for column, large in columns:
-            if large and lz4:
-                clauses.append(f"ALTER COLUMN {column} SET COMPRESSION default")
-            clauses.append(f"ALTER COLUMN {column} TYPE jsonb USING {column}::jsonb")
-        _alter(table, clauses)
+    if op.get_bind().dialect.name == "postgresql":
+        _retype("jsonb", "default")
