@@ -141,7 +141,8 @@ def _throwaway_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _to_json(value: object) -> str:
+def to_json(value: object) -> str:
+    """``value`` as JSON text, as the engines write JSON columns."""
     # pydantic-core's serialiser: a job's input snapshot (a whole portfolio) is written
     # on every submission, and the standard library's encoder takes about 2.5 x longer.
     return pydantic_core.to_json(value).decode()
@@ -162,11 +163,11 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
                 url,
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
-                json_serializer=_to_json,
+                json_serializer=to_json,
             )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_to_json)
+            engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=to_json)
         # Listen before the first connection: it stays in the pool, and without the
         # pragmas it would commit with synchronous = FULL (an fsync per commit) and no
         # foreign keys.
@@ -178,7 +179,7 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
                 connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_to_json
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=to_json
     )
 
 

@@ -348,3 +348,56 @@ def test_revision_0006_indexes_jobs_by_tenant_and_state(fresh_url: str) -> None:
         "ix_jobs_state": ["state"],
         "ix_jobs_tenant": ["tenant"],
     }
+
+
+@pytest.mark.services
+def test_a_pipelined_submission_writes_what_the_statements_write() -> None:
+    """On PostgreSQL a submission within a limit goes out in one pipeline: the job and
+    its event are the rows the statement-by-statement path writes; at the limit nothing
+    is written and the refusal counts the jobs in flight."""
+    require("postgresql")
+    snapshot = {"portfolio": {"id": "p", "nested": [1, {"a": None}]}}
+    with private_pg_database() as url:
+        upgrade_database(url)
+        ledger = Ledger(make_engine(url))
+        assert ledger._pipelined is not None
+
+        def create(max_in_flight: int | None) -> str:
+            return ledger.create_job(
+                tenant="acme",
+                kind="schedule",
+                queue="q",
+                input_data=snapshot,
+                options={"x": 1.5},
+                portfolio_id="0b8f6c1e-4f57-4a43-9d43-1f0e2a9c7b11",
+                portfolio_version=2,
+                max_in_flight=max_in_flight,
+            ).id
+
+        plain, piped = create(None), create(3)
+
+        def stored(job_id: str) -> tuple[dict[str, object], list[tuple[object, ...]]]:
+            with ledger.engine.connect() as connection:
+                row = connection.execute(
+                    text("SELECT * FROM jobs WHERE id = :id"), {"id": job_id}
+                ).one()
+                events = connection.execute(
+                    text("SELECT seq, kind, data FROM job_events WHERE job_id = :id"),
+                    {"id": job_id},
+                ).all()
+            values = dict(row._mapping)
+            for key in ("id", "created_at", "enqueued_at"):
+                values.pop(key)
+            return values, [tuple(event) for event in events]
+
+        assert stored(piped) == stored(plain)
+        assert stored(piped)[1] == [(1, "state", {"state": "queued"})]
+        assert stored(piped)[0]["input"] == snapshot
+        create(3)
+        with pytest.raises(TooManyJobsError) as refused:
+            create(3)
+        assert str(refused.value) == "tenant 'acme' has 3 jobs queued or running; the limit is 3"
+        assert ledger.list_jobs("acme")[1] == 3
+        with ledger.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM job_events")) == 3
+        ledger.engine.dispose()
