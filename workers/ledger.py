@@ -27,7 +27,7 @@ from workers.db import (
     single_reads,
     utcnow,
 )
-from workers.pg_submit import PipelinedSubmission
+from workers.pg_submit import PipelinedSubmission, pipelines
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -198,10 +198,9 @@ class Ledger:
         self.engine = engine
         self.sessions = make_sessionmaker(engine)
         self.reads = single_reads(engine)
-        # PostgreSQL (psycopg): submissions within a limit go out in one round trip.
-        self._pipelined = (
-            PipelinedSubmission(engine) if engine.dialect.driver == "psycopg" else None
-        )
+        # PostgreSQL (psycopg with a libpq that has pipeline mode, 14 or later):
+        # submissions within a limit go out in one round trip.
+        self._pipelined = PipelinedSubmission(engine) if pipelines(engine) else None
 
     # ------------------------------------------------------------------ creation, reads
     def create_job(
@@ -242,10 +241,9 @@ class Ledger:
             portfolio_version=portfolio_version,
         )
         if max_in_flight is not None and self._pipelined is not None:
-            if not self._pipelined.write(job, event, max_in_flight):
-                with self.engine.connect() as connection:
-                    in_flight = connection.scalar(_COUNT_IN_FLIGHT, {"tenant": tenant}) or 0
-                raise TooManyJobsError(tenant, in_flight, max_in_flight)
+            refused_at = self._pipelined.write(job, event, max_in_flight)
+            if refused_at is not None:
+                raise TooManyJobsError(tenant, refused_at, max_in_flight)
             return job
         # Core inserts on a connection: the ORM's unit of work (two flushes, the job
         # before its event) cost more than the statements for this one-row write.
