@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 from workers.db import (
@@ -27,7 +27,7 @@ from workers.db import (
     single_reads,
     utcnow,
 )
-from workers.pg_submit import PipelinedSubmission, pipelines
+from workers.pg_submit import TENANT_LOCK_KEY, PipelinedSubmission, count_in_flight, pipelines
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -101,17 +101,11 @@ def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
 # as parameters (not ``.values(...)``) every submission reuses it.
 _INSERT_JOB = insert(JobRow)
 _INSERT_EVENT = insert(JobEventRow)
-_COUNT_IN_FLIGHT = (
-    select(func.count())
-    .select_from(JobRow)
-    .where(
-        JobRow.tenant == bindparam("tenant"),
-        JobRow.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]),
-    )
+_COUNT_IN_FLIGHT = count_in_flight("tenant")
+# The same lock as the pipelined submission's (workers.pg_submit.TENANT_LOCK_KEY).
+_LOCK_TENANT_SUBMISSIONS = text(
+    f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(:tenant))"
 )
-# The two-key form of the advisory lock: its keys never meet the single-key migration
-# lock of workers.db. Tenants whose names hash alike merely take turns.
-_LOCK_TENANT_SUBMISSIONS = text("SELECT pg_advisory_xact_lock(7312002, hashtext(:tenant))")
 
 
 def _take_turns(connection: Connection, tenant: str) -> None:

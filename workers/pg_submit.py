@@ -33,23 +33,32 @@ _JOBS = Base.metadata.tables[JobRow.__tablename__]
 _EVENTS = Base.metadata.tables[JobEventRow.__tablename__]
 
 _IN_FLIGHT = [JobState.QUEUED.value, JobState.RUNNING.value]
-_LOCK = "SELECT pg_advisory_xact_lock(7312002, hashtext(%(tenant)s))"
+#: The first key of the two-key advisory lock a tenant's submissions take turns on (its
+#: keys never meet the single-key migration lock of workers.db); the second is the
+#: tenant's hash, so tenants whose names hash alike merely take turns.
+TENANT_LOCK_KEY = 7312002
+_LOCK = f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(%(tenant)s))"
 _PIPELINE = "submission pipeline: advisory lock; job insert; event insert; count; COMMIT"
 
 
-def _in_flight() -> Any:
+def count_in_flight(tenant_parameter: str) -> Any:
+    """``SELECT count(*)`` of a tenant's jobs queued or running; the tenant is the bound
+    parameter of that name."""
     return (
         select(func.count())
         .select_from(JobRow)
-        .where(JobRow.tenant == bindparam("in_flight_tenant", None), JobRow.state.in_(_IN_FLIGHT))
+        .where(JobRow.tenant == bindparam(tenant_parameter, None), JobRow.state.in_(_IN_FLIGHT))
     )
+
+
+_IN_FLIGHT_COUNT = count_in_flight("in_flight_tenant")
 
 
 def _guarded_job_insert() -> Any:
     values = select(*[bindparam(column.name, None, type_=column.type) for column in _JOBS.columns])
     return insert(JobRow).from_select(
         [column.name for column in _JOBS.columns],
-        values.where(_in_flight().scalar_subquery() < bindparam("max_in_flight", None)),
+        values.where(_IN_FLIGHT_COUNT.scalar_subquery() < bindparam("max_in_flight", None)),
     )
 
 
@@ -102,7 +111,7 @@ class PipelinedSubmission:
         options = {"render_postcompile": True}  # the IN list as plain parameters
         job = _guarded_job_insert().compile(dialect=engine.dialect, compile_kwargs=options)
         event = _guarded_event_insert().compile(dialect=engine.dialect, compile_kwargs=options)
-        count = _in_flight().compile(dialect=engine.dialect, compile_kwargs=options)
+        count = _IN_FLIGHT_COUNT.compile(dialect=engine.dialect, compile_kwargs=options)
         self.job_sql, self.event_sql, self.count_sql = job.string, event.string, count.string
         self.constants = {**job.params, **event.params, **count.params}
         self.job_values = _Binder(_JOBS, engine)
