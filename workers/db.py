@@ -30,8 +30,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     create_engine,
     event,
+    func,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -67,6 +70,11 @@ class JobState(enum.StrEnum):
 
 #: States a job never leaves.
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+
+#: The first key of the two-key advisory lock a tenant's submissions take turns on (its
+#: keys never meet the single-key migration lock below); the second is the tenant's
+#: hash, so tenants whose names hash alike merely take turns.
+TENANT_LOCK_KEY = 7312002
 
 
 class Base(DeclarativeBase):
@@ -110,6 +118,23 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+#: The states of a job that count against its tenant's jobs-in-flight limit.
+IN_FLIGHT_STATES = (JobState.QUEUED.value, JobState.RUNNING.value)
+
+
+def count_in_flight(tenant_parameter: str) -> Any:
+    """``SELECT count(*)`` of a tenant's jobs queued or running; the tenant is the bound
+    parameter of that name."""
+    return (
+        select(func.count())
+        .select_from(JobRow)
+        .where(
+            JobRow.tenant == bindparam(tenant_parameter, None),
+            JobRow.state.in_(IN_FLIGHT_STATES),
+        )
+    )
+
+
 class JobEventRow(Base):
     """One event of a job (state change or solver progress), numbered per job from 1."""
 
@@ -141,8 +166,7 @@ def _throwaway_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def to_json(value: object) -> str:
-    """``value`` as JSON text, as the engines write JSON columns."""
+def _to_json(value: object) -> str:
     # pydantic-core's serialiser: a job's input snapshot (a whole portfolio) is written
     # on every submission, and the standard library's encoder takes about 2.5 x longer.
     return pydantic_core.to_json(value).decode()
@@ -163,11 +187,11 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
                 url,
                 poolclass=StaticPool,
                 connect_args={"check_same_thread": False},
-                json_serializer=to_json,
+                json_serializer=_to_json,
             )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=to_json)
+            engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_to_json)
         # Listen before the first connection: it stays in the pool, and without the
         # pragmas it would commit with synchronous = FULL (an fsync per commit) and no
         # foreign keys.
@@ -179,7 +203,7 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
                 connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=to_json
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_to_json
     )
 
 

@@ -20,14 +20,16 @@ from sqlalchemy.orm import aliased
 
 from workers.db import (
     FINAL_STATES,
+    TENANT_LOCK_KEY,
     JobEventRow,
     JobRow,
     JobState,
+    count_in_flight,
     make_sessionmaker,
     single_reads,
     utcnow,
 )
-from workers.pg_submit import TENANT_LOCK_KEY, PipelinedSubmission, count_in_flight, pipelines
+from workers.pg_submit import PipelinedSubmission, pipelines
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -102,7 +104,6 @@ def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
 _INSERT_JOB = insert(JobRow)
 _INSERT_EVENT = insert(JobEventRow)
 _COUNT_IN_FLIGHT = count_in_flight("tenant")
-# The same lock as the pipelined submission's (workers.pg_submit.TENANT_LOCK_KEY).
 _LOCK_TENANT_SUBMISSIONS = text(
     f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(:tenant))"
 )

@@ -25,32 +25,15 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, Table, bindparam, exc, exists, func, insert, select
+from sqlalchemy import Engine, Table, bindparam, exc, exists, insert, select
 
-from workers.db import Base, JobEventRow, JobRow, JobState
+from workers.db import TENANT_LOCK_KEY, Base, JobEventRow, JobRow, count_in_flight
 
 _JOBS = Base.metadata.tables[JobRow.__tablename__]
 _EVENTS = Base.metadata.tables[JobEventRow.__tablename__]
 
-_IN_FLIGHT = [JobState.QUEUED.value, JobState.RUNNING.value]
-#: The first key of the two-key advisory lock a tenant's submissions take turns on (its
-#: keys never meet the single-key migration lock of workers.db); the second is the
-#: tenant's hash, so tenants whose names hash alike merely take turns.
-TENANT_LOCK_KEY = 7312002
 _LOCK = f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(%(tenant)s))"
 _PIPELINE = "submission pipeline: advisory lock; job insert; event insert; count; COMMIT"
-
-
-def count_in_flight(tenant_parameter: str) -> Any:
-    """``SELECT count(*)`` of a tenant's jobs queued or running; the tenant is the bound
-    parameter of that name."""
-    return (
-        select(func.count())
-        .select_from(JobRow)
-        .where(JobRow.tenant == bindparam(tenant_parameter, None), JobRow.state.in_(_IN_FLIGHT))
-    )
-
-
 _IN_FLIGHT_COUNT = count_in_flight("in_flight_tenant")
 
 

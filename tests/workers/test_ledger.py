@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import inspect, text
 
 from benchmarks.jobs import private_pg_database
 from tests.workers.harness import require
@@ -66,24 +66,19 @@ def test_upgrade_creates_the_tables_at_the_named_head(tmp_path: Path) -> None:
     assert version == HEAD_REVISION == "0006_jobs_tenant_state_index"
 
 
-def _downgrade(url: str, revision: str) -> None:
-    """``alembic downgrade <revision>`` on the ledger at ``url``."""
+def _migrate(url: str, step: Callable[[Config, str], None], revision: str) -> None:
+    """``alembic upgrade`` or ``downgrade`` (``step``) to ``revision`` on ``url``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     engine = make_engine(url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+        step(config, revision)
     engine.dispose()
 
 
-def _upgrade_to(engine: Engine, revision: str) -> None:
-    """``alembic upgrade <revision>`` on the ledger of ``engine``."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+def _downgrade(url: str, revision: str) -> None:
+    _migrate(url, command.downgrade, revision)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
@@ -152,8 +147,8 @@ def test_revision_0005_stores_documents_as_json_and_goes_back() -> None:
     ]
     snapshot = {"portfolio": {"id": "p", "notes": "word " * 2_000, "nested": [1, {"a": None}]}}
     with private_pg_database() as url:
+        _migrate(url, command.upgrade, "0004_job_provenance")
         engine = make_engine(url)
-        _upgrade_to(engine, "0004_job_provenance")
         job_id = (
             Ledger(engine)
             .create_job(
