@@ -94,6 +94,8 @@ _BRACKET_STEP = np.zeros(256, dtype=np.int8)
 _BRACKET_STEP[[ord("["), ord("{")]] = 1
 _BRACKET_STEP[[ord("]"), ord("}")]] = -1
 _QUOTE = ord('"')
+#: Every byte but brackets and quotes, for ``bytes.translate`` to delete.
+_NOT_BRACKET_OR_QUOTE = bytes(b for b in range(256) if b not in b'[]{}"')
 
 
 def nesting_depth(body: bytes) -> int:
@@ -109,10 +111,9 @@ def nesting_depth(body: bytes) -> int:
     if encoding not in {"utf-8", "utf-8-sig"}:  # UTF-16/32: brackets are not single bytes
         body = body.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
     blanked = body.replace(b"\\\\", b"__").replace(b'\\"', b"__")
-    data = np.frombuffer(blanked, dtype=np.uint8)
     # Only brackets and quotes matter, a few percent of a portfolio's bytes: the running
     # sums go over those alone (a uint8 count of quotes wraps at 256, which keeps parity).
-    marks = data[np.flatnonzero(_BRACKET_STEP[data] | (data == _QUOTE))]
+    marks = np.frombuffer(blanked.translate(None, _NOT_BRACKET_OR_QUOTE), dtype=np.uint8)
     outside_strings = (np.cumsum(marks == _QUOTE, dtype=np.uint8) & 1) == 0
     steps = np.where(outside_strings, _BRACKET_STEP[marks], 0)
     return int(np.cumsum(steps, dtype=np.int64).max(initial=0))
