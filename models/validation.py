@@ -26,10 +26,10 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -535,22 +535,29 @@ class _Rules:
         self.folded: dict[str, dict[str, str]] = {}  # kind of id -> casefolded -> id
         self.skill_ids = {skill.id for skill in portfolio.skills}
         # with duplicate ids, references resolve to the first (the duplicate is reported)
-        self.people: dict[str, Person] = {}
-        for person in portfolio.people:
-            self.people.setdefault(person.id, person)
-        self.pools: dict[str, Pool] = {}
-        for pool in portfolio.pools:
-            self.pools.setdefault(pool.id, pool)
-        self.consumables: dict[str, Consumable] = {}
-        for consumable in portfolio.consumables:
-            self.consumables.setdefault(consumable.id, consumable)
-        self.projects: dict[str, Project] = {}
-        for project in portfolio.projects:
-            self.projects.setdefault(project.id, project)
-        self.tasks: dict[str, tuple[Loc, Task, Project]] = {}
-        for i, project in enumerate(portfolio.projects):
-            for j, task in enumerate(project.tasks):
-                self.tasks.setdefault(task.id, (("projects", i, "tasks", j), task, project))
+        self.people: dict[str, Person] = _first_by_id(
+            portfolio.people, [x.id for x in portfolio.people]
+        )
+        self.pools: dict[str, Pool] = _first_by_id(portfolio.pools, [x.id for x in portfolio.pools])
+        self.consumables: dict[str, Consumable] = _first_by_id(
+            portfolio.consumables, [x.id for x in portfolio.consumables]
+        )
+        self.projects: dict[str, Project] = _first_by_id(
+            portfolio.projects, [x.id for x in portfolio.projects]
+        )
+        # every task with its location, in input order; listed once for all the rules
+        # that walk the tasks
+        self.all_tasks: list[tuple[Loc, Task, Project]] = [
+            (("projects", i, "tasks", j), task, project)
+            for i, project in enumerate(portfolio.projects)
+            for j, task in enumerate(project.tasks)
+        ]
+        self.tasks: dict[str, tuple[Loc, Task, Project]] = _first_by_id(
+            self.all_tasks, [task.id for _, task, _ in self.all_tasks]
+        )
+        # task id -> the known tasks it depends on (itself left out), for task_cycles;
+        # filled by dependencies(), which run() calls for every task first
+        self.task_graph: dict[str, list[str]] = {}
         # skill -> (level, capacity in %, person id) of everyone who has it, in input order
         self.skilled: dict[str, list[tuple[int, int, str]]] = {}
         for person in self.people.values():
@@ -561,6 +568,8 @@ class _Rules:
         # people removed by the repair of pass 1 might have been the ones who qualify
         self.people_complete = repair is None or not repair.touched(("people",))
         self.in_progress_without_status: list[str] = []
+        # (skill, min_level, percent) -> who qualifies; + needed -> the shortfall text
+        self.able: dict[tuple[str, int, int], list[str]] = {}
         self.shortfalls: dict[tuple[str, int, int, int], str | None] = {}
         self.calendar: WorkCalendar | None = None
         if portfolio.calendar.working_weekdays or any(
@@ -587,7 +596,7 @@ class _Rules:
         self.pools_rules()
         self.projects_rules()
         self.project_cycles()
-        for loc, task, project in self._all_tasks():
+        for loc, task, project in self.all_tasks:
             self.task_rules(loc, task, project)
         self.task_cycles()
         self.budget_rules()
@@ -601,11 +610,6 @@ class _Rules:
                 "(the date its progress was recorded)",
             )
         return self.issues
-
-    def _all_tasks(self) -> Iterator[tuple[Loc, Task, Project]]:
-        for i, project in enumerate(self.p.projects):
-            for j, task in enumerate(project.tasks):
-                yield ("projects", i, "tasks", j), task, project
 
     # -- portfolio-level ---------------------------------------------------------------
     def not_empty(self) -> None:
@@ -647,13 +651,22 @@ class _Rules:
                 else:
                     first[ident] = loc
 
-        check(((("skills", k), s.id) for k, s in enumerate(self.p.skills)), "skill")
-        check(((("people", k), x.id) for k, x in enumerate(self.p.people)), "person")
-        check(((("pools", k), x.id) for k, x in enumerate(self.p.pools)), "pool")
-        check(((("consumables", k), x.id) for k, x in enumerate(self.p.consumables)), "consumable")
-        check(((("projects", k), x.id) for k, x in enumerate(self.p.projects)), "project")
-        check(((loc, task.id) for loc, task, _ in self._all_tasks()), "task")
-        for loc, task, _ in self._all_tasks():
+        # a list has a repeated id exactly when its map by id (built in __init__) is
+        # shorter than the list; only then is it worth walking
+        p = self.p
+        if len(self.skill_ids) < len(p.skills):
+            check(((("skills", k), s.id) for k, s in enumerate(p.skills)), "skill")
+        if len(self.people) < len(p.people):
+            check(((("people", k), x.id) for k, x in enumerate(p.people)), "person")
+        if len(self.pools) < len(p.pools):
+            check(((("pools", k), x.id) for k, x in enumerate(p.pools)), "pool")
+        if len(self.consumables) < len(p.consumables):
+            check(((("consumables", k), x.id) for k, x in enumerate(p.consumables)), "consumable")
+        if len(self.projects) < len(p.projects):
+            check(((("projects", k), x.id) for k, x in enumerate(p.projects)), "project")
+        if len(self.tasks) < len(self.all_tasks):
+            check(((loc, task.id) for loc, task, _ in self.all_tasks), "task")
+        for loc, task, _ in self.all_tasks:
             if task.modes:
                 check((((*loc, "modes", m), mode.id) for m, mode in enumerate(task.modes)), "mode")
 
@@ -785,11 +798,19 @@ class _Rules:
             self.team_rules(loc, task)
         if task.modes is not None and not task.modes:
             self.add((*loc, "modes"), f"task '{task.id}' has an empty list of modes")
-        self.requirement_list(loc, task, task.requirements, "requirements")
-        for m, mode in enumerate(task.modes or []):
-            self.requirement_list(
-                (*loc, "modes", m), task, mode.requirements, "requirements", also=task.requirements
-            )
+        # the guards skip calls that would find nothing (most tasks have no modes)
+        if task.requirements:
+            self.requirement_list(loc, task, task.requirements, "requirements")
+        if task.modes:
+            for m, mode in enumerate(task.modes):
+                if mode.requirements:
+                    self.requirement_list(
+                        (*loc, "modes", m),
+                        task,
+                        mode.requirements,
+                        "requirements",
+                        also=task.requirements,
+                    )
         self.dependencies(loc, task)
         self.task_dates(loc, task, project)
         self.progress(loc, task)
@@ -852,18 +873,24 @@ class _Rules:
 
     def _shortfall(self, skill: str, min_level: int, percent: int, needed: int) -> str | None:
         """Why fewer than ``needed`` people qualify (who does, who nearly does), or None."""
+        # many tasks ask for the same skill, level and time: scan the people once for each
+        able = self.able.get((skill, min_level, percent))
+        if able is None:
+            able = self.able[skill, min_level, percent] = [
+                pid
+                for level, cap, pid in self.skilled.get(skill, ())
+                if level >= min_level and cap >= percent
+            ]
+        if len(able) >= needed or not self.people_complete:
+            return None
         key = (skill, min_level, percent, needed)
-        if key not in self.shortfalls:  # many tasks ask for the same: scan the people once
-            self.shortfalls[key] = self._find_shortfall(*key)
+        if key not in self.shortfalls:
+            self.shortfalls[key] = self._find_shortfall(skill, min_level, percent, able)
         return self.shortfalls[key]
 
-    def _find_shortfall(self, skill: str, min_level: int, percent: int, needed: int) -> str | None:
-        if not self.people_complete:
-            return None
+    def _find_shortfall(self, skill: str, min_level: int, percent: int, able: list[str]) -> str:
+        """The shortfall text, given the ``able`` people (too few)."""
         skilled = self.skilled.get(skill, [])
-        able = [pid for level, cap, pid in skilled if level >= min_level and cap >= percent]
-        if len(able) >= needed:
-            return None
         if not skilled:
             return "nobody has it"
         who = f"only {len(able)} qualif{'ies' if len(able) == 1 else 'y'}: {_names(able)}"
@@ -883,24 +910,41 @@ class _Rules:
         field: str,
         also: list[Requirement] = (),  # type: ignore[assignment]
     ) -> None:
-        named: set[str] = {r.person for r in also if isinstance(r, PersonRequirement)}
+        # people already required; built at the first person requirement (most lists
+        # name nobody)
+        named: set[str] | None = None
         for r, req in enumerate(requirements):
-            rloc = (*loc, field, r)
-            if isinstance(req, PersonRequirement):
+            if isinstance(req, SkillRequirement):  # by far the most common kind: test it first
+                if req.skill not in self.skill_ids:
+                    self._unknown((*loc, field, r, "skill"), "skill", req.skill, self.skill_ids)
+                    continue
+                shortfall = self._shortfall(
+                    req.skill, req.min_level, req.allocation_percent, req.count
+                )
+                if shortfall is not None:
+                    self.add(
+                        (*loc, field, r, "skill"),
+                        f"task '{task.id}' needs {_people(req.count)} with skill '{req.skill}' "
+                        f"at level >= {req.min_level} and {req.allocation_percent}% time, "
+                        f"but {shortfall}",
+                    )
+            elif isinstance(req, PersonRequirement):
                 person = self.people.get(req.person)
                 if person is None:
-                    self._unknown((*rloc, "person"), "person", req.person, self.people)
+                    self._unknown((*loc, field, r, "person"), "person", req.person, self.people)
                     continue
+                if named is None:
+                    named = {o.person for o in also if isinstance(o, PersonRequirement)}
                 if req.person in named:
                     self.add(
-                        (*rloc, "person"),
+                        (*loc, field, r, "person"),
                         f"person '{req.person}' is required twice by task '{task.id}'",
                     )
                 named.add(req.person)
                 capacity = round(person.capacity * 100)
                 if req.allocation_percent > capacity:
                     self.add(
-                        (*rloc, "allocation_percent"),
+                        (*loc, field, r, "allocation_percent"),
                         f"task '{task.id}' needs {req.allocation_percent}% of '{person.id}', "
                         f"who works {capacity}% (capacity {person.capacity:g}): set "
                         f"allocation_percent to {capacity} or less",
@@ -908,47 +952,42 @@ class _Rules:
             elif isinstance(req, PoolRequirement):
                 pool = self.pools.get(req.pool)
                 if pool is None:
-                    self._unknown((*rloc, "pool"), "pool", req.pool, self.pools)
+                    self._unknown((*loc, field, r, "pool"), "pool", req.pool, self.pools)
                 elif req.units > _max_units(pool):
                     self.add(
-                        (*rloc, "units"),
+                        (*loc, field, r, "units"),
                         f"task '{task.id}' needs {req.units} units of pool '{pool.id}', which "
                         f"never has more than {_max_units(pool)}",
-                    )
-            elif isinstance(req, SkillRequirement):
-                if req.skill not in self.skill_ids:
-                    self._unknown((*rloc, "skill"), "skill", req.skill, self.skill_ids)
-                    continue
-                shortfall = self._shortfall(
-                    req.skill, req.min_level, req.allocation_percent, req.count
-                )
-                if shortfall is not None:
-                    self.add(
-                        (*rloc, "skill"),
-                        f"task '{task.id}' needs {_people(req.count)} with skill '{req.skill}' "
-                        f"at level >= {req.min_level} and {req.allocation_percent}% time, "
-                        f"but {shortfall}",
                     )
             elif isinstance(req, ConsumableRequirement):
                 consumable = self.consumables.get(req.consumable)
                 if consumable is None:
                     self._unknown(
-                        (*rloc, "consumable"), "consumable", req.consumable, self.consumables
+                        (*loc, field, r, "consumable"),
+                        "consumable",
+                        req.consumable,
+                        self.consumables,
                     )
                 elif req.amount > consumable.total:
                     self.add(
-                        (*rloc, "amount"),
+                        (*loc, field, r, "amount"),
                         f"task '{task.id}' uses {req.amount} of '{consumable.id}', which has "
                         f"only {consumable.total} in total",
                     )
 
     def dependencies(self, loc: Loc, task: Task) -> None:
-        for d, dep in enumerate(task.dependencies):
-            dloc = (*loc, "dependencies", d)
+        deps = task.dependencies
+        # the edges of the task graph: the known tasks it depends on, itself left out
+        # (a repeated task id stands for its first task, as in self.tasks)
+        known = [d.task for d in deps if d.task in self.tasks and d.task != task.id] if deps else []
+        self.task_graph.setdefault(task.id, known)
+        if len(known) == len(deps):
+            return  # every dependency names another known task
+        for d, dep in enumerate(deps):
             if dep.task == task.id:
-                self.add((*dloc, "task"), f"task '{task.id}' depends on itself")
+                self.add((*loc, "dependencies", d, "task"), f"task '{task.id}' depends on itself")
             elif dep.task not in self.tasks:
-                self._unknown((*dloc, "task"), "task", dep.task, self.tasks)
+                self._unknown((*loc, "dependencies", d, "task"), "task", dep.task, self.tasks)
 
     def task_dates(self, loc: Loc, task: Task, project: Project) -> None:
         if task.deadline is not None:
@@ -1068,11 +1107,8 @@ class _Rules:
                 )
 
     def task_cycles(self) -> None:
-        graph = {
-            ident: [d.task for d in task.dependencies if d.task in self.tasks and d.task != ident]
-            for ident, (_, task, _) in self.tasks.items()
-        }
-        for cycle in _cycles(graph):
+        # self.task_graph is complete here: run() has called dependencies() for every task
+        for cycle in _cycles(self.task_graph):
             # cycle = [a, b, ..., a]: each task depends on the one before it
             successor, predecessor = cycle[-1], cycle[-2]
             loc, task, _ = self.tasks[successor]
@@ -1126,11 +1162,36 @@ def _names(names: list[str], limit: int = 5) -> str:
     return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
+_Item = TypeVar("_Item")
+
+
+def _first_by_id(items: Sequence[_Item], ids: Sequence[str]) -> dict[str, _Item]:
+    """Map each id to the first of ``items`` with it (``ids`` are the items' ids)."""
+    by_id = dict(zip(ids, items, strict=True))  # the usual case, all ids distinct
+    if len(by_id) < len(items):  # a repeated id: the later item replaced the first
+        by_id = {}
+        for ident, item in zip(ids, items, strict=True):
+            by_id.setdefault(ident, item)
+    return by_id
+
+
 def _max_units(pool: Pool) -> int:
     return max([pool.units, *(c.units for c in pool.capacity_changes)])
 
 
 def _acyclic(graph: dict[str, list[str]]) -> bool:
+    """True when ``graph`` has no cycle."""
+    # Usually every node points only to nodes listed before it (a task comes after the
+    # tasks it depends on): that order is then a topological one, checked in one pass.
+    listed: set[str] = set()
+    for node, successors in graph.items():
+        if not listed.issuperset(successors):
+            return _kahn_acyclic(graph)
+        listed.add(node)
+    return True
+
+
+def _kahn_acyclic(graph: dict[str, list[str]]) -> bool:
     """True when ``graph`` has no cycle (Kahn: every node can be taken in some order)."""
     waiting = dict.fromkeys(graph, 0)
     for successors in graph.values():
