@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import enum
 import fcntl
+import math
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    exc,
     func,
     select,
     text,
@@ -202,9 +205,45 @@ def make_engine(url: str, *, durable: bool = True) -> Engine:
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA journal_mode = WAL")
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=5, json_serializer=_to_json
-    )
+    engine = create_engine(url, pool_size=5, max_overflow=5, json_serializer=_to_json)
+    _ping_idle_connections(engine)
+    return engine
+
+
+#: A pooled connection back in the pool for less than this is taken to be alive; one
+#: idle for longer is pinged before use (HikariCP's "alive bypass window", 500 ms;
+#: PgBouncer's server_check_delay is the same idea at 30 s).
+PING_AFTER_IDLE_S = 0.5
+_LAST_USED = "optiplan_last_used"
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle beyond the window.
+
+    A ping before every use (SQLAlchemy's ``pool_pre_ping``) is a round trip on every
+    request: on this machine 1.1 of the 6.5 ms a submission spends in the ledger. A
+    connection used moments ago is alive unless the server went away in between, and
+    then the statement fails, its connection is dropped and the request ends in a 503.
+    A failed ping makes the pool replace the connection (and retry) before anything is
+    sent.
+    """
+
+    def stamp(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if getattr(dbapi_connection, "closed", False):  # the driver already knows
+            raise exc.DisconnectionError("the connection is closed")
+        if time.monotonic() - record.info.get(_LAST_USED, -math.inf) < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+
+    event.listen(engine, "connect", stamp)
+    event.listen(engine, "checkin", stamp)
+    event.listen(engine, "checkout", check)
 
 
 def single_reads(engine: Engine) -> Engine:
