@@ -223,8 +223,9 @@ def _ping_idle_connections(engine: Engine) -> None:
     A ping before every use (SQLAlchemy's ``pool_pre_ping``) is a round trip on every
     request: on this machine 1.1 of the 6.5 ms a submission spends in the ledger. A
     connection used moments ago is alive unless the server went away in between, and
-    then the statement fails, its connection is dropped and the request ends in a 503.
-    A failed ping makes the pool replace the connection (and retry) before anything is
+    then the statement fails, the pool's connections are dropped (SQLAlchemy does so on
+    a disconnect, the pipelined submission too) and the request ends in a 503. A failed
+    ping drops them as well and the pool retries on a new connection before anything is
     sent.
     """
 
@@ -239,7 +240,9 @@ def _ping_idle_connections(engine: Engine) -> None:
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
-            raise exc.DisconnectionError(str(error)) from error
+            # as pool_pre_ping does: the server likely went away, and with it every
+            # connection made before now
+            raise exc.InvalidatePoolError(str(error)) from error
 
     event.listen(engine, "connect", stamp)
     event.listen(engine, "checkin", stamp)

@@ -127,16 +127,21 @@ class PipelinedSubmission:
                         return None
                     return int(counted[0]) if counted is not None else max_in_flight
             except psycopg.Error as error:
-                _discard_transaction(raw, connection)
+                _discard_transaction(raw, connection, self.engine)
                 raise exc.DBAPIError.instance(_PIPELINE, None, error, psycopg.Error) from error
 
 
-def _discard_transaction(raw: psycopg.Connection[Any], connection: Any) -> None:
-    """Leave the pooled connection idle, or have the pool drop it if that fails."""
-    if not raw.broken:
-        try:
-            raw.rollback()
-            return
-        except psycopg.Error:
-            pass
+def _discard_transaction(raw: psycopg.Connection[Any], connection: Any, engine: Engine) -> None:
+    """Leave the pooled connection idle, or have the pool drop it if that fails; if the
+    server went away, drop every pooled connection (as SQLAlchemy does on a disconnect:
+    the others, used moments ago, are not pinged before their next use)."""
+    if raw.broken:
+        connection.invalidate()
+        engine.dispose()
+        return
+    try:
+        raw.rollback()
+        return
+    except psycopg.Error:
+        pass
     connection.invalidate()
