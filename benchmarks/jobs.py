@@ -88,7 +88,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _check(portfolio: Portfolio, plan: Plan | None) -> None:
+def require_checked(portfolio: Portfolio, plan: Plan | None) -> None:
+    """Exit unless there is a plan and the independent checker accepts it."""
     if plan is None or not check_plan(portfolio, plan).report.ok:
         raise SystemExit("a plan failed the independent checker")
 
@@ -149,7 +150,7 @@ def _in_process_median(portfolio: Portfolio, repeat: int) -> float:
         started = time.perf_counter()
         plan = solve_locally(portfolio, OPTIONS)
         times.append(time.perf_counter() - started)
-        _check(portfolio, plan)
+        require_checked(portfolio, plan)
     return statistics.median(times)
 
 
@@ -164,7 +165,7 @@ def _queue_median(service: JobService, portfolio: Portfolio, repeat: int) -> flo
         times.append(time.perf_counter() - started)
         if final is None or final.state.value != "succeeded":
             raise SystemExit(f"job {job.id} did not succeed: {final}")
-        _check(portfolio, service.get_result("bench", job.id))
+        require_checked(portfolio, service.get_result("bench", job.id))
     return statistics.median(times)
 
 
@@ -177,7 +178,7 @@ def _throughput(service: JobService, portfolio: Portfolio, jobs: int) -> float:
             raise SystemExit(f"job {job.id} did not succeed: {final}")
     elapsed = time.perf_counter() - started
     for job in submitted:
-        _check(portfolio, service.get_result("bench", job.id))
+        require_checked(portfolio, service.get_result("bench", job.id))
     return jobs / elapsed
 
 
