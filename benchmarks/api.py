@@ -45,8 +45,9 @@ from api.openapi import EXAMPLES_DIR
 from benchmarks.generator import generate_portfolio
 from benchmarks.jobs import free_port, optiplan_command, require_checked
 from models import Plan, load_portfolio, validate_portfolio
+from workers.db import make_engine
+from workers.ledger import Ledger
 from workers.runner import execute_job
-from workers.service import JobService
 from workers.settings import Settings
 
 bare_app = FastAPI()
@@ -264,11 +265,11 @@ def _finished_job(client: httpx.Client, home: Path, args: argparse.Namespace) ->
     body = {"portfolio": portfolio.model_dump(mode="json"), "options": {"time_limit_s": 5}}
     job_id = str(client.post("/v1/jobs", json=body).json()["id"])
     settings = Settings(home=home, database_url=args.database_url, broker_url=args.broker_url)
-    service = JobService(settings, migrate=False)
+    engine = make_engine(settings.effective_database_url)
     try:
-        execute_job(service.ledger, job_id, settings)
+        execute_job(Ledger(engine), job_id, settings)
     finally:
-        service.close()
+        engine.dispose()
     job = client.get(f"/v1/jobs/{job_id}").json()
     if job["state"] != "succeeded":
         raise RuntimeError(f"the demo job ended {job['state']}: {job.get('error')}")

@@ -74,10 +74,10 @@ class JobState(enum.StrEnum):
 #: States a job never leaves.
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
-#: The first key of the two-key advisory lock a tenant's submissions take turns on (its
-#: keys never meet the single-key migration lock below); the second is the tenant's
-#: hash, so tenants whose names hash alike merely take turns.
-TENANT_LOCK_KEY = 7312002
+#: The transaction-scoped advisory lock a tenant's submissions take turns on
+#: (PostgreSQL). The two-key form never meets the single-key migration lock below; the
+#: second key is the tenant's hash, so tenants whose names hash alike merely take turns.
+LOCK_TENANT_SUBMISSIONS = text("SELECT pg_advisory_xact_lock(7312002, hashtext(:tenant))")
 
 
 class Base(DeclarativeBase):

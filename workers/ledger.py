@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from workers.db import (
     FINAL_STATES,
-    TENANT_LOCK_KEY,
+    LOCK_TENANT_SUBMISSIONS,
     JobEventRow,
     JobRow,
     JobState,
@@ -104,9 +104,6 @@ def _set_columns(row: JobRow | JobEventRow) -> dict[str, Any]:
 _INSERT_JOB = insert(JobRow)
 _INSERT_EVENT = insert(JobEventRow)
 _COUNT_IN_FLIGHT = count_in_flight("tenant")
-_LOCK_TENANT_SUBMISSIONS = text(
-    f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(:tenant))"
-)
 
 
 def _take_turns(connection: Connection, tenant: str) -> None:
@@ -120,7 +117,7 @@ def _take_turns(connection: Connection, tenant: str) -> None:
     if dialect == "postgresql":
         # Under READ COMMITTED (the engine's default) each statement reads a fresh
         # snapshot, so the count after the lock sees the jobs of the previous holder.
-        connection.execute(_LOCK_TENANT_SUBMISSIONS, {"tenant": tenant})
+        connection.execute(LOCK_TENANT_SUBMISSIONS, {"tenant": tenant})
     elif dialect == "sqlite":
         # pysqlite (legacy transaction control) opens a deferred transaction only before
         # the INSERT, so the count would run outside it; take the write lock up front.

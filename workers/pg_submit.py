@@ -6,8 +6,9 @@ flight, the job, its event, ``COMMIT``, ...), and on PostgreSQL those waits were
 the 2.3 ms a submission spent in the ledger (0.8 ms on SQLite). Here the lock, a job
 insert that writes nothing once the tenant is at its limit, an event insert that writes
 nothing without its job, a count for the refusal's message, and the commit go out
-together in psycopg's pipeline mode: one round trip besides the pool's connection check
-(1.8 ms in all).
+together in psycopg's pipeline mode: one round trip (1.8 ms in all, with the pool's
+connection check that then came before every use; see ``workers.db`` for when it runs
+now).
 
 The count stays exact: the server runs pipelined statements in order, and under READ
 COMMITTED each takes a fresh snapshot, so the guarded insert, which starts once the
@@ -27,12 +28,17 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, Table, bindparam, exc, exists, insert, select
 
-from workers.db import TENANT_LOCK_KEY, Base, JobEventRow, JobRow, count_in_flight
+from workers.db import (
+    LOCK_TENANT_SUBMISSIONS,
+    Base,
+    JobEventRow,
+    JobRow,
+    count_in_flight,
+)
 
 _JOBS = Base.metadata.tables[JobRow.__tablename__]
 _EVENTS = Base.metadata.tables[JobEventRow.__tablename__]
 
-_LOCK = f"SELECT pg_advisory_xact_lock({TENANT_LOCK_KEY}, hashtext(%(tenant)s))"
 _PIPELINE = "submission pipeline: advisory lock; job insert; event insert; count; COMMIT"
 _IN_FLIGHT_COUNT = count_in_flight("in_flight_tenant")
 
@@ -92,9 +98,11 @@ class PipelinedSubmission:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         options = {"render_postcompile": True}  # the IN list as plain parameters
+        lock = LOCK_TENANT_SUBMISSIONS.compile(dialect=engine.dialect)
         job = _guarded_job_insert().compile(dialect=engine.dialect, compile_kwargs=options)
         event = _guarded_event_insert().compile(dialect=engine.dialect, compile_kwargs=options)
         count = _IN_FLIGHT_COUNT.compile(dialect=engine.dialect, compile_kwargs=options)
+        self.lock_sql = lock.string
         self.job_sql, self.event_sql, self.count_sql = job.string, event.string, count.string
         self.constants = {**job.params, **event.params, **count.params}
         self.job_values = _Binder(_JOBS, engine)
@@ -117,7 +125,7 @@ class PipelinedSubmission:
                 raise TypeError(f"expected a psycopg connection, got {type(raw).__name__}")
             try:
                 with raw.pipeline(), raw.cursor() as cursor, raw.cursor() as written:
-                    cursor.execute(_LOCK, {"tenant": job.tenant})
+                    cursor.execute(self.lock_sql, {"tenant": job.tenant})
                     written.execute(self.job_sql, parameters)
                     cursor.execute(self.event_sql, parameters)
                     cursor.execute(self.count_sql, parameters)
